@@ -1,0 +1,20 @@
+"""Test settings: the real PostGIS database and Redis broker, fast password hashing."""
+
+import os
+
+# Tests must run from a clean clone with no `.env`: give the one required secret a value.
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Tests use their own Redis database so that a worker of `make run` never answers them.
+CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")  # noqa: F405
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# Celery lets these environment variables (set from `.env`) win over settings.
+os.environ["CELERY_BROKER_URL"] = os.environ["CELERY_RESULT_BACKEND"] = CELERY_BROKER_URL
