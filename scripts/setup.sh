@@ -117,6 +117,7 @@ fi
 # An administrator connection: the postgres role over TCP (trust or PGPASSWORD), else the
 # local postgres system user through its socket (Debian's default peer authentication).
 admin_psql() {
+  export PGOPTIONS="-c client_min_messages=warning"
   if PGCONNECT_TIMEOUT=5 psql -h "$DB_HOST" -p "$DB_PORT" -U "${PGADMIN_USER:-postgres}" -d postgres \
        -v ON_ERROR_STOP=1 -qtAc 'SELECT 1' >/dev/null 2>&1; then
     psql -h "$DB_HOST" -p "$DB_PORT" -U "${PGADMIN_USER:-postgres}" -v ON_ERROR_STOP=1 -qtA "$@"
