@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
@@ -54,6 +55,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "core",
+    "reference",
+    "hazards",
+    "incidents",
+    "education",
+    "assistance",
+    "community",
 ]
 
 MIDDLEWARE = [

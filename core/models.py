@@ -1,0 +1,83 @@
+"""Fields every reported record of the national database carries."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordStatus(models.TextChoices):
+    """Approval workflow of a field report (IMSMA: save, submit, verify, approve or reject)."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TrackedModel(models.Model):
+    """Who created and last changed a record, and when."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ReportedRecord(TrackedModel):
+    """A record reported by an organisation, in the approval workflow.
+
+    Only approved records count in official figures. `external_id` is the reporting
+    organisation's own identifier, so that its systems can send the same record twice
+    without duplicating it.
+    """
+
+    organisation = models.ForeignKey(
+        "reference.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reporting organisation"),
+    )
+    status = models.CharField(
+        _("workflow status"),
+        max_length=12,
+        choices=RecordStatus.choices,
+        default=RecordStatus.DRAFT,
+        db_index=True,
+    )
+    # NULL rather than "": records sent without one must not collide in the unique constraint.
+    external_id = models.CharField(  # noqa: DJ001
+        _("external identifier"),
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text=_("The reporting organisation's own identifier for this record."),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                name="%(app_label)s_%(class)s_unique_external_id",
+                condition=models.Q(external_id__isnull=False),
+            ),
+        ]
