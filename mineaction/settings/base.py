@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "education",
     "assistance",
     "community",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,59 @@
+"""Helpers every domain service uses: applying input, reference codes, saving."""
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApplicationError
+
+M = TypeVar("M", bound=models.Model)
+
+# Reference code prefixes; one PostgreSQL sequence each (core migration 0001).
+REFERENCE_PREFIXES = ("HA", "LR", "INC", "RE", "CR")
+
+
+def next_reference(prefix: str) -> str:
+    """A human-readable, never reused code such as ML-INC-000123."""
+    if prefix not in REFERENCE_PREFIXES:
+        raise ValueError(f"unknown reference prefix {prefix!r}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [f"reference_{prefix.lower()}_seq"])
+        (number,) = cursor.fetchone()
+    return format_reference(prefix, number)
+
+
+def format_reference(prefix: str, number: int) -> str:
+    return f"{settings.COUNTRY_ISO}-{prefix}-{number:06d}"
+
+
+def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: set[str]) -> M:
+    """Copy input onto a model instance; a field that cannot be set is an error, not ignored."""
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ApplicationError(
+            _("Unknown or read-only fields."), errors={name: [_("This field cannot be set.")] for name in unknown}
+        )
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return instance
+
+
+def editable_fields(model: type[models.Model], *, exclude: set[str] = frozenset()) -> set[str]:
+    """Names a caller may set: concrete, editable fields, minus those a service derives."""
+    derived = {"id", "created_at", "updated_at", "created_by", "updated_by", "status"}
+    names = set()
+    for field in model._meta.concrete_fields:
+        if field.editable and not field.primary_key and field.name not in derived | exclude:
+            names.add(field.name)
+    return names
+
+
+def stamp(instance: models.Model, user: Any) -> None:
+    """Record who changed the record; the first writer is its creator."""
+    if user is not None and getattr(user, "pk", None):
+        if instance._state.adding:
+            instance.created_by = user
+        instance.updated_by = user

@@ -1,0 +1,117 @@
+"""Rules every reported record shares: geometry quality, dates, counts.
+
+Each check returns messages per field so that a service can report all problems at once.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApplicationError
+
+WGS84 = 4326
+
+
+class Problems:
+    """Collects field-level messages, then raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, field: str, message: str) -> None:
+        if message not in self.errors[field]:
+            self.errors[field].append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ApplicationError(_("The record is not valid."), errors=dict(self.errors))
+
+
+def full_clean_into(instance: models.Model, problems: Problems, *, exclude: Iterable[str] = ()) -> None:
+    """Django's field validation (types, choices, lengths, uniqueness), merged into `problems`."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_constraints=True)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                problems.add("non_field_errors" if field == "__all__" else field, message)
+
+
+def as_multipolygon(geom: GEOSGeometry | None) -> GEOSGeometry | None:
+    """Polygons are stored as multipolygons: one hazardous area may have several parts."""
+    if isinstance(geom, Polygon):
+        return MultiPolygon(geom, srid=geom.srid)
+    return geom
+
+
+def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *, kinds: tuple[str, ...]) -> None:
+    """GICHD geometry checks: expected type, WGS84 coordinates, valid (with the reason), and
+    at least 3 distinct vertices per polygon ring."""
+    if geom is None:
+        return
+    if geom.srid not in (None, WGS84):
+        problems.add(field, _("Coordinates must be in WGS84 (EPSG:4326), not EPSG:%(srid)s.") % {"srid": geom.srid})
+        return
+    if geom.geom_type not in kinds:
+        problems.add(
+            field, _("Expected %(kinds)s, got %(type)s.") % {"kinds": " or ".join(kinds), "type": geom.geom_type}
+        )
+        return
+    if geom.empty:
+        problems.add(field, _("The geometry is empty."))
+        return
+    xs, ys = geom.extent[0::2], geom.extent[1::2]
+    if min(xs) < -180 or max(xs) > 180 or min(ys) < -90 or max(ys) > 90:
+        problems.add(field, _("Longitude must lie between -180 and 180 and latitude between -90 and 90."))
+        return
+    polygons = list(geom) if geom.geom_type == "MultiPolygon" else [geom] if geom.geom_type == "Polygon" else []
+    for polygon in polygons:
+        for ring in polygon:
+            # A closed ring repeats its first vertex; count the distinct ones.
+            if len(set(ring.coords)) < 3:
+                problems.add(field, _("A polygon needs at least 3 distinct vertices."))
+    if not geom.valid:
+        problems.add(field, _("The geometry is not valid: %(reason)s.") % {"reason": geom.valid_reason})
+
+
+def check_not_future(value: datetime.date | None, field: str, problems: Problems) -> None:
+    if value is not None and value > timezone.localdate():
+        problems.add(field, _("The date cannot be in the future."))
+
+
+def check_dates_ordered(
+    start: datetime.date | None, end: datetime.date | None, end_field: str, problems: Problems, start_label: str
+) -> None:
+    if start is not None and end is not None and end < start:
+        problems.add(end_field, _("The date cannot be before the %(start)s.") % {"start": start_label})
+
+
+def check_not_negative(instance: models.Model, fields: Iterable[str], problems: Problems) -> None:
+    for field in fields:
+        value = getattr(instance, field)
+        if value is not None and value < 0:
+            problems.add(field, _("A count or an area can never be negative."))
+
+
+def check_location(geom: GEOSGeometry | None, field: str, problems: Problems, *, kinds: tuple[str, ...]) -> None:
+    """Geometry checks, then: inside the country this installation serves."""
+    from reference.selectors import geometry_inside_country
+
+    before = len(problems.errors.get(field, []))
+    check_geometry(geom, field, problems, kinds=kinds)
+    if geom is None or len(problems.errors.get(field, [])) > before:
+        return
+    inside = geometry_inside_country(geom)
+    if inside is None:
+        problems.add(field, _("The country boundary is not loaded: run `manage.py load_reference_data`."))
+    elif not inside:
+        problems.add(field, _("The location lies outside the country."))
