@@ -55,7 +55,7 @@ def _geography_area(geom) -> float:
 # --- Hazardous areas ----------------------------------------------------------------------
 
 
-def _hazard_area_validate(hazard: HazardArea) -> None:
+def hazard_area_validate(hazard: HazardArea) -> None:
     problems = Problems()
     hazard.geometry = as_multipolygon(hazard.geometry)
     check_location(hazard.geometry, "geometry", problems, kinds=("MultiPolygon",))
@@ -78,7 +78,7 @@ def hazard_area_create(*, user, organisation: Organisation, data: Mapping[str, A
     apply_fields(hazard, data, allowed=HAZARD_INPUT)
     if hazard.hazard_status_date is None:
         hazard.hazard_status_date = hazard.survey_date
-    _hazard_area_validate(hazard)
+    hazard_area_validate(hazard)
     stamp(hazard, user)
     hazard.save()
     hazard_areas_recompute(ids=[hazard.pk])
@@ -90,7 +90,7 @@ def hazard_area_create(*, user, organisation: Organisation, data: Mapping[str, A
 def hazard_area_update(*, hazard: HazardArea, user, data: Mapping[str, Any]) -> HazardArea:
     hazard = HazardArea.objects.select_for_update().get(pk=hazard.pk)
     apply_fields(hazard, data, allowed=HAZARD_INPUT)
-    _hazard_area_validate(hazard)
+    hazard_area_validate(hazard)
     if "geometry" in data:
         # A smaller polygon must still hold what was already released.
         new_area = _geography_area(hazard.geometry)
@@ -201,7 +201,7 @@ def _convert_units(data: Mapping[str, Any], unit: AreaUnit, problems: Problems) 
     return converted
 
 
-def _activity_validate(activity: LandReleaseActivity) -> None:
+def land_release_activity_validate(activity: LandReleaseActivity) -> None:
     problems = Problems()
     kind = activity.kind
     for name in AREA_GEOMETRIES.values():
@@ -295,7 +295,7 @@ def land_release_activity_create(
     if activity.hazard_area_id:
         # Serialise writes on one hazard so that two reports cannot both take the last m².
         activity.hazard_area = HazardArea.objects.select_for_update().get(pk=activity.hazard_area_id)
-    _activity_validate(activity)
+    land_release_activity_validate(activity)
     stamp(activity, user)
     activity.save()
     for item in items:
@@ -317,7 +317,7 @@ def land_release_activity_update(
     apply_fields(activity, data, allowed=ACTIVITY_INPUT)
     if activity.hazard_area_id:
         activity.hazard_area = HazardArea.objects.select_for_update().get(pk=activity.hazard_area_id)
-    _activity_validate(activity)
+    land_release_activity_validate(activity)
     stamp(activity, user)
     activity.save()
     hazard_areas_recompute(ids=[i for i in {previous_hazard, activity.hazard_area_id} if i])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.validation import as_multipolygon
-from reference.models import AdministrativeArea, Locality, Organisation, OrdnanceType
+from reference.models import AdministrativeArea, Locality, OrdnanceType, Organisation
 from reference.selectors import admin_area_for_geometry, admin_areas_current
 
 REQUIRED_PROPERTIES = ("pcode", "name_fr")

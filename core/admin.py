@@ -1,0 +1,100 @@
+"""What every admin page of the national database shares: maps, audit fields, and saving
+through the domain services so that the admin obeys the same rules as the API."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin
+
+from core.exceptions import ApplicationError
+from core.widgets import MapWidget
+
+AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+class MapAdminMixin:
+    """OpenStreetMap widget centred on the country, with OpenLayers from our static files."""
+
+    gis_widget = MapWidget
+    gis_widget_kwargs = {"attrs": {"default_lon": -2.0, "default_lat": 17.0, "default_zoom": 5}}
+
+
+class DomainRulesForm(forms.ModelForm):
+    """Runs the domain validator after Django's own checks and shows its messages on the form."""
+
+    validator: Callable | None = None
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        validator = type(self).validator
+        if validator is None or self.errors:
+            return
+        try:
+            validator(self.instance)
+        except ApplicationError as exc:
+            for field, messages in exc.errors.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    if target is None and field != "non_field_errors":
+                        label = self.instance._meta.get_field(field).verbose_name if "." not in field else field
+                        message = f"{label}: {message}"
+                    self.add_error(target, message)
+
+
+def with_validator(form_class: type[forms.ModelForm], validator: Callable | None) -> type[forms.ModelForm]:
+    return type(form_class.__name__, (form_class,), {"validator": staticmethod(validator) if validator else None})
+
+
+class AuditedInline:
+    """Inline rows record who created and changed them."""
+
+    form = DomainRulesForm
+    validator: Callable | None = None
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = with_validator(formset.form, type(self).validator)
+        return formset
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A model admin whose writes go through `create`/`update` services.
+
+    Subclasses set `validator` (the service's validation function) and define
+    `create(request, cleaned_data, data)` and `update(request, obj, data)`; the form's
+    cleaned data is handed to them as the service's input.
+    """
+
+    form = DomainRulesForm
+    validator: Callable | None = None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return with_validator(super().get_form(request, obj, change, **kwargs), type(self).validator)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
+
+    def service_data(self, form, *, change: bool) -> dict:
+        names = [name for name in form.cleaned_data if name in {f.name for f in form._meta.model._meta.fields}]
+        if change:
+            names = [name for name in names if name in form.changed_data]
+        return {name: form.cleaned_data[name] for name in names if name not in ("organisation", "status")}
+
+    def save_model(self, request, obj, form, change):
+        data = self.service_data(form, change=change)
+        saved = self.update(request, obj, data) if change else self.create(request, form.cleaned_data, data)
+        # The admin goes on with the object the service saved (for inlines and redirects).
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if instance._state.adding:
+                instance.created_by = request.user
+            instance.updated_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()

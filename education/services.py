@@ -1,0 +1,64 @@
+"""Risk education sessions (IMAS 12.10): sex-and-age-disaggregated counts."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.services import apply_fields, editable_fields, next_reference, stamp
+from core.validation import Problems, check_location, check_not_future, check_not_negative, full_clean_into
+from education.models import RiskEducationSession
+from reference.models import Organisation
+from reference.selectors import admin_area_for_geometry
+
+COUNTS = ("girls", "boys", "women", "men", "with_disability")
+SESSION_INPUT = editable_fields(RiskEducationSession, exclude={"reference", "organisation"})
+
+
+def risk_education_session_validate(session: RiskEducationSession) -> None:
+    problems = Problems()
+    if session.location is None and session.locality is not None:
+        session.location = session.locality.location
+    if session.location is None:
+        problems.add("location", _("Give the location (a point) or a locality."))
+    check_location(session.location, "location", problems, kinds=("Point",))
+    check_not_future(session.session_date, "session_date", problems)
+    check_not_negative(session, COUNTS, problems)
+    if not any(n in problems.errors for n in COUNTS):
+        total = session.girls + session.boys + session.women + session.men
+        if session.with_disability > total:
+            problems.add(
+                "with_disability",
+                _("People with a disability (%(n)s) cannot outnumber the beneficiaries (%(total)s).")
+                % {"n": session.with_disability, "total": total},
+            )
+        # Mass media reach is estimated; a direct session without anyone did not take place.
+        if total == 0 and session.method == RiskEducationSession.Method.DIRECT:
+            problems.add("non_field_errors", _("A direct session reaches at least one girl, boy, woman or man."))
+    if "location" not in problems.errors:
+        session.admin_area = admin_area_for_geometry(session.location)
+    full_clean_into(session, problems, exclude=[n for n in problems.errors if n != "non_field_errors"])
+    problems.raise_if_any()
+
+
+@transaction.atomic
+def risk_education_session_create(*, user, organisation: Organisation, data: Mapping[str, Any]) -> RiskEducationSession:
+    session = RiskEducationSession(organisation=organisation, reference=next_reference("RE"))
+    apply_fields(session, data, allowed=SESSION_INPUT)
+    risk_education_session_validate(session)
+    stamp(session, user)
+    session.save()
+    return session
+
+
+@transaction.atomic
+def risk_education_session_update(
+    *, session: RiskEducationSession, user, data: Mapping[str, Any]
+) -> RiskEducationSession:
+    session = RiskEducationSession.objects.select_for_update().get(pk=session.pk)
+    apply_fields(session, data, allowed=SESSION_INPUT)
+    risk_education_session_validate(session)
+    stamp(session, user)
+    session.save()
+    return session

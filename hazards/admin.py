@@ -1,0 +1,98 @@
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin
+from hazards import services
+from hazards.models import HazardArea, ItemFound, LandReleaseActivity, NonConformity, QualityInspection
+
+
+@admin.register(HazardArea)
+class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
+    validator = services.hazard_area_validate
+    list_display = (
+        "reference", "land_class", "hazard_status", "admin_area", "area_display", "remaining_display",
+        "organisation", "status", "survey_date",
+    )  # fmt: skip
+    list_filter = ("status", "land_class", "hazard_status", "priority", "admin_area", "organisation")
+    search_fields = ("reference", "name", "external_id")
+    date_hierarchy = "survey_date"
+    list_select_related = ("admin_area", "organisation")
+    readonly_fields = (
+        "reference", "status", "area_m2", "admin_area", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
+        "remaining_area_m2",
+    )  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("reference", "name", "organisation", "status", "external_id")}),
+        (_("Land"), {"fields": ("land_class", "geometry", "area_m2", "admin_area", "contamination_types")}),
+        (_("Evidence"), {"fields": ("evidence", "evidence_description", "survey_date")}),
+        (_("Status"), {"fields": ("hazard_status", "hazard_status_date", "hazard_status_reason")}),
+        (_("Impact"), {"fields": ("blocked_land_use", "beneficiaries", "priority")}),
+        (
+            _("Land release"),
+            {"fields": ("area_cancelled_m2", "area_reduced_m2", "area_cleared_m2", "remaining_area_m2")},
+        ),
+        (_("Audit"), {"fields": ("created_at", "created_by", "updated_at", "updated_by")}),
+    )
+
+    @admin.display(description=_("area (ha)"), ordering="area_m2")
+    def area_display(self, obj: HazardArea) -> str:
+        return f"{obj.area_m2 / 10_000:,.2f}" if obj.area_m2 is not None else "–"
+
+    @admin.display(description=_("remaining (ha)"), ordering="remaining_area_m2")
+    def remaining_display(self, obj: HazardArea) -> str:
+        return f"{obj.remaining_area_m2 / 10_000:,.2f}" if obj.remaining_area_m2 is not None else "–"
+
+    def create(self, request, cleaned_data, data):
+        return services.hazard_area_create(user=request.user, organisation=cleaned_data["organisation"], data=data)
+
+    def update(self, request, obj, data):
+        return services.hazard_area_update(hazard=obj, user=request.user, data=data)
+
+
+class ItemFoundInline(AuditedInline, admin.TabularInline):
+    model = ItemFound
+    extra = 0
+    autocomplete_fields = ("ordnance_type",)
+    exclude = ("created_by", "updated_by")
+
+
+@admin.register(LandReleaseActivity)
+class LandReleaseActivityAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
+    validator = services.land_release_activity_validate
+    list_display = (
+        "reference", "kind", "hazard_area", "start_date", "end_date", "area_cancelled_m2", "area_reduced_m2",
+        "area_cleared_m2", "organisation", "status",
+    )  # fmt: skip
+    list_filter = ("status", "kind", "report_type", "admin_area", "organisation")
+    search_fields = ("reference", "external_id", "hazard_area__reference")
+    date_hierarchy = "start_date"
+    list_select_related = ("hazard_area", "organisation")
+    autocomplete_fields = ("hazard_area",)
+    readonly_fields = ("reference", "status", "admin_area")
+    inlines = (ItemFoundInline,)
+
+    def create(self, request, cleaned_data, data):
+        return services.land_release_activity_create(
+            user=request.user, organisation=cleaned_data["organisation"], data=data
+        )
+
+    def update(self, request, obj, data):
+        return services.land_release_activity_update(activity=obj, user=request.user, data=data)
+
+
+class NonConformityInline(AuditedInline, admin.TabularInline):
+    model = NonConformity
+    extra = 0
+    exclude = ("created_by", "updated_by")
+
+
+@admin.register(QualityInspection)
+class QualityInspectionAdmin(admin.ModelAdmin):
+    list_display = ("activity", "kind", "inspection_date", "inspector_organisation", "result")
+    list_filter = ("kind", "result", "inspector_organisation")
+    date_hierarchy = "inspection_date"
+    autocomplete_fields = ("activity",)
+    list_select_related = ("activity", "inspector_organisation")
+    inlines = (NonConformityInline,)
+    exclude = ("created_by", "updated_by")
