@@ -44,17 +44,19 @@ class CommunityReportAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     @admin.action(description=_("Create an EOD spot task from the selected reports"))
     def make_spot_task(self, request, queryset):
         self._convert(
-            request, queryset,
+            request,
+            queryset,
             lambda r: services.community_report_to_spot_task(
                 report=r, user=request.user, organisation=r.organisation, start_date=timezone.localdate()
             ),
-        )  # fmt: skip
+        )
 
     @admin.action(description=_("Create a suspected hazardous area from the selected reports"))
     def make_hazard_area(self, request, queryset):
         self._convert(
-            request, queryset,
+            request,
+            queryset,
             lambda r: services.community_report_to_hazard_area(
                 report=r, user=request.user, organisation=r.organisation
             ),
-        )  # fmt: skip
+        )

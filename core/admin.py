@@ -5,6 +5,9 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin
+from django.contrib.gis import forms as gis_forms
+from django.contrib.gis.db import models as gis_models
+from django.contrib.gis.geos import MultiPolygon
 
 from core.exceptions import ApplicationError
 from core.widgets import MapWidget
@@ -12,11 +15,33 @@ from core.widgets import MapWidget
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
 
+class PolygonOrMultiPolygonField(gis_forms.MultiPolygonField):
+    """Accepts one polygon where several parts are allowed: most areas have one part."""
+
+    def to_python(self, value):
+        geom = super(gis_forms.MultiPolygonField, self).to_python(value)
+        if geom is not None and geom.geom_type == "Polygon":
+            geom = MultiPolygon(geom, srid=geom.srid)
+        return geom
+
+    def clean(self, value):
+        geom = self.to_python(value)
+        if geom is None:
+            return super().clean(value)
+        # The parent's type check sees the promoted multipolygon.
+        return super().clean(geom.ewkt)
+
+
 class MapAdminMixin:
     """OpenStreetMap widget centred on the country, with OpenLayers from our static files."""
 
     gis_widget = MapWidget
     gis_widget_kwargs = {"attrs": {"default_lon": -2.0, "default_lat": 17.0, "default_zoom": 5}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, gis_models.MultiPolygonField):
+            kwargs["form_class"] = PolygonOrMultiPolygonField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class DomainRulesForm(forms.ModelForm):
@@ -29,8 +54,13 @@ class DomainRulesForm(forms.ModelForm):
         validator = type(self).validator
         if validator is None or self.errors:
             return
+        instance = self.instance
+        # The service issues the reference code on creation; the form's copy has none yet.
+        placeholder = hasattr(instance, "reference") and not instance.reference
+        if placeholder:
+            instance.reference = "-"
         try:
-            validator(self.instance)
+            validator(instance)
         except ApplicationError as exc:
             for field, messages in exc.errors.items():
                 target = field if field in self.fields else None
@@ -39,6 +69,9 @@ class DomainRulesForm(forms.ModelForm):
                         label = self.instance._meta.get_field(field).verbose_name if "." not in field else field
                         message = f"{label}: {message}"
                     self.add_error(target, message)
+        finally:
+            if placeholder:
+                instance.reference = ""
 
 
 def with_validator(form_class: type[forms.ModelForm], validator: Callable | None) -> type[forms.ModelForm]:

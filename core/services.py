@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
@@ -31,13 +33,25 @@ def format_reference(prefix: str, number: int) -> str:
 
 def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: set[str]) -> M:
     """Copy input onto a model instance; a field that cannot be set is an error, not ignored."""
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ApplicationError(
-            _("Unknown or read-only fields."), errors={name: [_("This field cannot be set.")] for name in unknown}
-        )
+    errors = {name: [_("This field cannot be set.")] for name in sorted(set(data) - allowed)}
+    if errors:
+        raise ApplicationError(_("Unknown or read-only fields."), errors=errors)
     for name, value in data.items():
-        setattr(instance, name, value)
+        field = instance._meta.get_field(name)
+        if isinstance(field, GeometryField) and isinstance(value, GEOSGeometry):
+            # One polygon is a multipolygon of one part; any other type is an error to report.
+            if field.geom_type == "MULTIPOLYGON" and value.geom_type == "Polygon":
+                value = MultiPolygon(value, srid=value.srid)
+            if field.geom_type != "GEOMETRY" and value.geom_type.upper() != field.geom_type:
+                expected = "MultiPolygon" if field.geom_type == "MULTIPOLYGON" else field.geom_type.title()
+                errors[name] = [_("Expected %(kinds)s, got %(type)s.") % {"kinds": expected, "type": value.geom_type}]
+                continue
+        try:
+            setattr(instance, name, value)
+        except (TypeError, ValueError) as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise ApplicationError(_("The record is not valid."), errors=errors)
     return instance
 
 

@@ -11,9 +11,18 @@ from education.models import RiskEducationSession
 class RiskEducationSessionAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     validator = services.risk_education_session_validate
     list_display = (
-        "reference", "session_date", "method", "target_group", "girls", "boys", "women", "men", "admin_area",
-        "organisation", "status",
-    )  # fmt: skip
+        "reference",
+        "session_date",
+        "method",
+        "target_group",
+        "girls",
+        "boys",
+        "women",
+        "men",
+        "admin_area",
+        "organisation",
+        "status",
+    )
     list_filter = ("status", "method", "target_group", "admin_area", "organisation")
     search_fields = ("reference", "external_id")
     date_hierarchy = "session_date"

@@ -11,17 +11,30 @@ from hazards.models import HazardArea, ItemFound, LandReleaseActivity, NonConfor
 class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     validator = services.hazard_area_validate
     list_display = (
-        "reference", "land_class", "hazard_status", "admin_area", "area_display", "remaining_display",
-        "organisation", "status", "survey_date",
-    )  # fmt: skip
+        "reference",
+        "land_class",
+        "hazard_status",
+        "admin_area",
+        "area_display",
+        "remaining_display",
+        "organisation",
+        "status",
+        "survey_date",
+    )
     list_filter = ("status", "land_class", "hazard_status", "priority", "admin_area", "organisation")
     search_fields = ("reference", "name", "external_id")
     date_hierarchy = "survey_date"
     list_select_related = ("admin_area", "organisation")
     readonly_fields = (
-        "reference", "status", "area_m2", "admin_area", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
+        "reference",
+        "status",
+        "area_m2",
+        "admin_area",
+        "area_cancelled_m2",
+        "area_reduced_m2",
+        "area_cleared_m2",
         "remaining_area_m2",
-    )  # fmt: skip
+    )
     fieldsets = (
         (None, {"fields": ("reference", "name", "organisation", "status", "external_id")}),
         (_("Land"), {"fields": ("land_class", "geometry", "area_m2", "admin_area", "contamination_types")}),
@@ -61,9 +74,17 @@ class ItemFoundInline(AuditedInline, admin.TabularInline):
 class LandReleaseActivityAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     validator = services.land_release_activity_validate
     list_display = (
-        "reference", "kind", "hazard_area", "start_date", "end_date", "area_cancelled_m2", "area_reduced_m2",
-        "area_cleared_m2", "organisation", "status",
-    )  # fmt: skip
+        "reference",
+        "kind",
+        "hazard_area",
+        "start_date",
+        "end_date",
+        "area_cancelled_m2",
+        "area_reduced_m2",
+        "area_cleared_m2",
+        "organisation",
+        "status",
+    )
     list_filter = ("status", "kind", "report_type", "admin_area", "organisation")
     search_fields = ("reference", "external_id", "hazard_area__reference")
     date_hierarchy = "start_date"

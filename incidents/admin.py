@@ -26,9 +26,15 @@ class IncidentSourceInline(AuditedInline, admin.TabularInline):
 class IncidentAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     validator = services.incident_validate
     list_display = (
-        "reference", "incident_date", "incident_class", "device_category", "reclassified", "admin_area",
-        "organisation", "status",
-    )  # fmt: skip
+        "reference",
+        "incident_date",
+        "incident_class",
+        "device_category",
+        "reclassified",
+        "admin_area",
+        "organisation",
+        "status",
+    )
     list_filter = ("status", "incident_class", "device_category", "activation", "admin_area", "organisation")
     search_fields = ("reference", "external_id", "description")
     date_hierarchy = "incident_date"

@@ -62,9 +62,15 @@ def admin_area_upsert(
     if current is None:
         result.created += 1
         return AdministrativeArea.objects.create(
-            level=level, pcode=pcode, name_fr=name_fr, name_en=name_en, iso_code=iso_code,
-            geometry=geometry, valid_from=valid_from, parent=parent,
-        )  # fmt: skip
+            level=level,
+            pcode=pcode,
+            name_fr=name_fr,
+            name_en=name_en,
+            iso_code=iso_code,
+            geometry=geometry,
+            valid_from=valid_from,
+            parent=parent,
+        )
     if geometry is not None and not _same_geometry(current.geometry, geometry) and current.geometry is not None:
         if valid_from <= current.valid_from:
             raise ApplicationError(
@@ -76,9 +82,15 @@ def admin_area_upsert(
         current.save(update_fields=["valid_to", "updated_at"])
         result.new_versions += 1
         new = AdministrativeArea.objects.create(
-            level=level, pcode=pcode, name_fr=name_fr, name_en=name_en, iso_code=iso_code,
-            geometry=geometry, valid_from=valid_from, parent=parent,
-        )  # fmt: skip
+            level=level,
+            pcode=pcode,
+            name_fr=name_fr,
+            name_en=name_en,
+            iso_code=iso_code,
+            geometry=geometry,
+            valid_from=valid_from,
+            parent=parent,
+        )
         # Children point to the current version of their parent.
         AdministrativeArea.objects.filter(parent=current, valid_to__isnull=True).update(parent=new)
         return new
@@ -130,8 +142,9 @@ def admin_areas_load_geojson(
         collection = json.loads(Path(path).read_text(encoding="utf-8"))
         features = collection["features"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ApplicationError(_("%(path)s is not a GeoJSON FeatureCollection: %(error)s") % {
-            "path": path, "error": exc}) from exc  # fmt: skip
+        raise ApplicationError(
+            _("%(path)s is not a GeoJSON FeatureCollection: %(error)s") % {"path": path, "error": exc}
+        ) from exc
     result = LoadResult()
     for number, feature in enumerate(features, start=1):
         props = feature.get("properties") or {}
@@ -177,9 +190,16 @@ def country_area_refresh(
         (wkb,) = cursor.fetchone()
     geometry = GEOSGeometry(memoryview(bytes(wkb))) if wkb else None
     country = admin_area_upsert(
-        level=AdministrativeArea.Level.COUNTRY, pcode=pcode, name_fr=name_fr, name_en=name_en, iso_code=iso,
-        geometry=geometry, valid_from=valid_from, parent=None, result=result,
-    )  # fmt: skip
+        level=AdministrativeArea.Level.COUNTRY,
+        pcode=pcode,
+        name_fr=name_fr,
+        name_en=name_en,
+        iso_code=iso,
+        geometry=geometry,
+        valid_from=valid_from,
+        parent=None,
+        result=result,
+    )
     admin_areas_current().filter(level=1).exclude(parent=country).update(parent=country)
     return country
 
@@ -194,8 +214,9 @@ def localities_load_csv(*, path: Path) -> LoadResult:
                 point = Point(float(row["longitude"]), float(row["latitude"]), srid=4326)
                 population = int(row["population"]) if row.get("population") else None
             except (KeyError, ValueError) as exc:
-                raise ApplicationError(_("%(path)s line %(line)s: %(error)s") % {
-                    "path": path, "line": line, "error": exc}) from exc  # fmt: skip
+                raise ApplicationError(
+                    _("%(path)s line %(line)s: %(error)s") % {"path": path, "line": line, "error": exc}
+                ) from exc
             defaults = {
                 "kind": row.get("kind") or Locality.Kind.VILLAGE,
                 "population": population or None,

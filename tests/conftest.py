@@ -12,3 +12,77 @@ def celery_worker(transactional_db):
 
     with start_worker(celery_app, pool="solo", perform_ping_check=True, shutdown_timeout=10) as worker:
         yield worker
+
+
+# --- Reference data and personas --------------------------------------------------------
+
+import datetime  # noqa: E402
+
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Mali's reference data, loaded once for the whole run (tests roll back their own rows)."""
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def authority(db):
+    from reference.models import Organisation
+
+    return Organisation.objects.get(acronym="CNLPAL")
+
+
+@pytest.fixture
+def partner_a(db):
+    from reference.models import Organisation
+
+    return Organisation.objects.get(acronym="HI")
+
+
+@pytest.fixture
+def partner_b(db):
+    from reference.models import Organisation
+
+    return Organisation.objects.get(acronym="DRC")
+
+
+@pytest.fixture
+def officer(django_user_model):
+    """An information management officer of the authority: may read casualty identities."""
+    user = django_user_model.objects.create_user("awa.officer", password="pw-officer-1", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=["reference", "hazards", "incidents", "education", "assistance", "community"]
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def partner_user(django_user_model):
+    """A partner NGO's data manager: staff for the admin, but no right to casualty identities."""
+    user = django_user_model.objects.create_user("moussa.partner", password="pw-partner-1", is_staff=True)
+    perms = Permission.objects.filter(content_type__app_label__in=["hazards", "incidents"]).exclude(
+        codename__endswith="casualtyidentity"
+    )
+    user.user_permissions.add(*perms)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english():
+    """Rule messages are asserted in English; pages choose their language per request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def past():
+    """A fixed day in the past: rules forbid future dates."""
+    return datetime.date(2024, 3, 15)

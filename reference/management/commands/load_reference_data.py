@@ -89,8 +89,11 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read {folder / 'manifest.json'}: {exc}") from exc
         country_info = manifest["country"]
-        earliest = min(_date(b["valid_from"]) for b in manifest.get("boundaries", [])) if manifest.get(
-            "boundaries") else datetime.date.today()  # fmt: skip
+        earliest = (
+            min(_date(b["valid_from"]) for b in manifest.get("boundaries", []))
+            if manifest.get("boundaries")
+            else datetime.date.today()
+        )
         country = AdministrativeArea.objects.filter(level=0, iso_code=manifest["iso"], valid_to__isnull=True).first()
         for boundary in sorted(manifest.get("boundaries", []), key=lambda b: b["level"]):
             result = admin_areas_load_geojson(
@@ -104,17 +107,27 @@ class Command(BaseCommand):
             if boundary["level"] == 1:
                 country_result = LoadResult()
                 country = country_area_refresh(
-                    iso=manifest["iso"], pcode=country_info["pcode"], name_fr=country_info["name_fr"],
-                    name_en=country_info.get("name_en", ""), valid_from=earliest, result=country_result,
-                )  # fmt: skip
+                    iso=manifest["iso"],
+                    pcode=country_info["pcode"],
+                    name_fr=country_info["name_fr"],
+                    name_en=country_info.get("name_en", ""),
+                    valid_from=earliest,
+                    result=country_result,
+                )
                 self._report("Country boundary", country_result)
         extra = LoadResult()
         for area in manifest.get("areas_without_boundaries", []):
             admin_area_upsert(
-                level=area["level"], pcode=area["pcode"], name_fr=area["name_fr"], name_en=area.get("name_en", ""),
-                iso_code=area.get("iso_code", ""), geometry=None, valid_from=_date(area["valid_from"]),
-                parent=country, result=extra,
-            )  # fmt: skip
+                level=area["level"],
+                pcode=area["pcode"],
+                name_fr=area["name_fr"],
+                name_en=area.get("name_en", ""),
+                iso_code=area.get("iso_code", ""),
+                geometry=None,
+                valid_from=_date(area["valid_from"]),
+                parent=country,
+                result=extra,
+            )
         self._report("Areas without boundaries", extra)
         if manifest.get("localities"):
             self._report("Localities", localities_load_csv(path=folder / manifest["localities"]))
