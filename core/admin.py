@@ -8,11 +8,21 @@ from django.contrib import admin
 from django.contrib.gis import forms as gis_forms
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import MultiPolygon
+from django.utils.formats import number_format
 
 from core.exceptions import ApplicationError
 from core.widgets import MapWidget
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+def format_area(square_metres: float | None) -> str:
+    """Areas are stored in m² only; readers get m² and hectares side by side."""
+    if square_metres is None:
+        return "–"
+    return (
+        f"{number_format(round(square_metres), force_grouping=True)} m² ({number_format(square_metres / 10_000, 2)} ha)"
+    )
 
 
 class PolygonOrMultiPolygonField(gis_forms.MultiPolygonField):

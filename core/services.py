@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,13 @@ def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: set[str]) -> 
             if field.geom_type != "GEOMETRY" and value.geom_type.upper() != field.geom_type:
                 expected = "MultiPolygon" if field.geom_type == "MULTIPOLYGON" else field.geom_type.title()
                 errors[name] = [_("Expected %(kinds)s, got %(type)s.") % {"kinds": expected, "type": value.geom_type}]
+                continue
+        elif not field.is_relation and not isinstance(field, GeometryField) and value is not None:
+            # Text from forms, files or JSON becomes the field's type before any rule compares it.
+            try:
+                value = field.to_python(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
                 continue
         try:
             setattr(instance, name, value)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin
+from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin, format_area
 from hazards import services
 from hazards.models import HazardArea, ItemFound, LandReleaseActivity, NonConformity, QualityInspection
 
@@ -28,22 +28,22 @@ class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     readonly_fields = (
         "reference",
         "status",
-        "area_m2",
+        "area",
         "admin_area",
-        "area_cancelled_m2",
-        "area_reduced_m2",
-        "area_cleared_m2",
-        "remaining_area_m2",
+        "cancelled",
+        "reduced",
+        "cleared",
+        "remaining",
     )
     fieldsets = (
         (None, {"fields": ("reference", "name", "organisation", "status", "external_id")}),
-        (_("Land"), {"fields": ("land_class", "geometry", "area_m2", "admin_area", "contamination_types")}),
+        (_("Land"), {"fields": ("land_class", "geometry", "area", "admin_area", "contamination_types")}),
         (_("Evidence"), {"fields": ("evidence", "evidence_description", "survey_date")}),
         (_("Status"), {"fields": ("hazard_status", "hazard_status_date", "hazard_status_reason")}),
         (_("Impact"), {"fields": ("blocked_land_use", "beneficiaries", "priority")}),
         (
             _("Land release"),
-            {"fields": ("area_cancelled_m2", "area_reduced_m2", "area_cleared_m2", "remaining_area_m2")},
+            {"fields": ("cancelled", "reduced", "cleared", "remaining")},
         ),
         (_("Audit"), {"fields": ("created_at", "created_by", "updated_at", "updated_by")}),
     )
@@ -55,6 +55,26 @@ class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     @admin.display(description=_("remaining (ha)"), ordering="remaining_area_m2")
     def remaining_display(self, obj: HazardArea) -> str:
         return f"{obj.remaining_area_m2 / 10_000:,.2f}" if obj.remaining_area_m2 is not None else "–"
+
+    @admin.display(description=_("area"))
+    def area(self, obj: HazardArea) -> str:
+        return format_area(obj.area_m2)
+
+    @admin.display(description=_("area cancelled"))
+    def cancelled(self, obj: HazardArea) -> str:
+        return format_area(obj.area_cancelled_m2)
+
+    @admin.display(description=_("area reduced"))
+    def reduced(self, obj: HazardArea) -> str:
+        return format_area(obj.area_reduced_m2)
+
+    @admin.display(description=_("area cleared"))
+    def cleared(self, obj: HazardArea) -> str:
+        return format_area(obj.area_cleared_m2)
+
+    @admin.display(description=_("remaining area"))
+    def remaining(self, obj: HazardArea) -> str:
+        return format_area(obj.remaining_area_m2)
 
     def create(self, request, cleaned_data, data):
         return services.hazard_area_create(user=request.user, organisation=cleaned_data["organisation"], data=data)

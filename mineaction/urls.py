@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import healthz
+
+admin.site.site_header = _("Mine Action IMS: national database")
+admin.site.site_title = _("Mine Action IMS")
+admin.site.index_title = _("National mine action database")
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),

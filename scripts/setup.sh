@@ -65,7 +65,9 @@ pg_version() {
 missing=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
 if command -v dpkg >/dev/null; then
-  need gdal-bin; need libgeos-c1v5; need python3-venv
+  need gdal-bin; need libgeos-c1v5; need python3-venv; need gettext
+  # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+  need chromium; need fonts-dejavu-core
   if is_local "$DB_HOST"; then
     PGV=$(pg_version)
     need "postgresql-$PGV"; need "postgresql-$PGV-postgis-3"; need postgresql-client
