@@ -22,7 +22,7 @@ class Survivor(ReportedRecord):
         indexes = [models.Index(fields=["organisation", "status"], name="survivor_org_status_idx")]
 
     def __str__(self) -> str:
-        return f"{_('Survivor')} #{self.pk}"
+        return _("Survivor #%(id)s") % {"id": self.pk}
 
 
 class AssistanceService(ReportedRecord):

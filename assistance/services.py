@@ -40,7 +40,9 @@ def assistance_service_validate(service: AssistanceService) -> None:
     problems = Problems()
     check_not_future(service.start_date, "start_date", problems)
     check_not_future(service.end_date, "end_date", problems)
-    check_dates_ordered(service.start_date, service.end_date, "end_date", problems, _("start date"))
+    check_dates_ordered(
+        service.start_date, service.end_date, "end_date", problems, _("The end date cannot be before the start date.")
+    )
     if service.provider_id is None and not service.provider_name:
         problems.add("provider", _("Name the provider: an organisation or, failing that, a name."))
     if service.outcome == AssistanceService.Outcome.COMPLETED and service.end_date is None:

@@ -25,9 +25,9 @@ def community_report_validate(report: CommunityReport) -> None:
         report.location = report.locality.location
     if report.location is None:
         problems.add("location", _("Give the location (a point) or a locality."))
-    check_location(report.location, "location", problems, kinds=("Point",))
+    check_location(report.location, "location", problems, kind="Point")
     report.suspected_area = as_multipolygon(report.suspected_area)
-    check_location(report.suspected_area, "suspected_area", problems, kinds=("MultiPolygon",))
+    check_location(report.suspected_area, "suspected_area", problems, kind="MultiPolygon")
     check_not_future(report.report_date, "report_date", problems)
     if report.item_count is not None and report.item_count < 0:
         problems.add("item_count", _("A count or an area can never be negative."))

@@ -45,7 +45,7 @@ def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: set[str]) -> 
                 value = MultiPolygon(value, srid=value.srid)
             if field.geom_type != "GEOMETRY" and value.geom_type.upper() != field.geom_type:
                 expected = "MultiPolygon" if field.geom_type == "MULTIPOLYGON" else field.geom_type.title()
-                errors[name] = [_("Expected %(kinds)s, got %(type)s.") % {"kinds": expected, "type": value.geom_type}]
+                errors[name] = [_("Expected a %(kind)s, got a %(type)s.") % {"kind": expected, "type": value.geom_type}]
                 continue
         elif not field.is_relation and not isinstance(field, GeometryField) and value is not None:
             # Text from forms, files or JSON becomes the field's type before any rule compares it.

@@ -53,7 +53,7 @@ def as_multipolygon(geom: GEOSGeometry | None) -> GEOSGeometry | None:
     return geom
 
 
-def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *, kinds: tuple[str, ...]) -> None:
+def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *, kind: str) -> None:
     """GICHD geometry checks: expected type, WGS84 coordinates, valid (with the reason), and
     at least 3 distinct vertices per polygon ring."""
     if geom is None:
@@ -61,10 +61,8 @@ def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *,
     if geom.srid not in (None, WGS84):
         problems.add(field, _("Coordinates must be in WGS84 (EPSG:4326), not EPSG:%(srid)s.") % {"srid": geom.srid})
         return
-    if geom.geom_type not in kinds:
-        problems.add(
-            field, _("Expected %(kinds)s, got %(type)s.") % {"kinds": " or ".join(kinds), "type": geom.geom_type}
-        )
+    if geom.geom_type != kind:
+        problems.add(field, _("Expected a %(kind)s, got a %(type)s.") % {"kind": kind, "type": geom.geom_type})
         return
     if geom.empty:
         problems.add(field, _("The geometry is empty."))
@@ -89,10 +87,10 @@ def check_not_future(value: datetime.date | None, field: str, problems: Problems
 
 
 def check_dates_ordered(
-    start: datetime.date | None, end: datetime.date | None, end_field: str, problems: Problems, start_label: str
+    start: datetime.date | None, end: datetime.date | None, end_field: str, problems: Problems, message: str
 ) -> None:
     if start is not None and end is not None and end < start:
-        problems.add(end_field, _("The date cannot be before the %(start)s.") % {"start": start_label})
+        problems.add(end_field, message)
 
 
 def check_not_negative(instance: models.Model, fields: Iterable[str], problems: Problems) -> None:
@@ -102,12 +100,12 @@ def check_not_negative(instance: models.Model, fields: Iterable[str], problems: 
             problems.add(field, _("A count or an area can never be negative."))
 
 
-def check_location(geom: GEOSGeometry | None, field: str, problems: Problems, *, kinds: tuple[str, ...]) -> None:
+def check_location(geom: GEOSGeometry | None, field: str, problems: Problems, *, kind: str) -> None:
     """Geometry checks, then: inside the country this installation serves."""
     from reference.selectors import geometry_inside_country
 
     before = len(problems.errors.get(field, []))
-    check_geometry(geom, field, problems, kinds=kinds)
+    check_geometry(geom, field, problems, kind=kind)
     if geom is None or len(problems.errors.get(field, [])) > before:
         return
     inside = geometry_inside_country(geom)

@@ -22,7 +22,7 @@ def risk_education_session_validate(session: RiskEducationSession) -> None:
         session.location = session.locality.location
     if session.location is None:
         problems.add("location", _("Give the location (a point) or a locality."))
-    check_location(session.location, "location", problems, kinds=("Point",))
+    check_location(session.location, "location", problems, kind="Point")
     check_not_future(session.session_date, "session_date", problems)
     check_not_negative(session, COUNTS, problems)
     if not any(n in problems.errors for n in COUNTS):

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.models import RecordStatus
 from core.services import apply_fields, editable_fields, next_reference, stamp
@@ -39,6 +40,11 @@ RELEASE_BY_KIND = {
     LandReleaseActivity.Kind.TS: {"area_cancelled_m2", "area_reduced_m2", "area_cleared_m2"},
     LandReleaseActivity.Kind.CLEARANCE: {"area_cleared_m2"},
 }
+RELEASE_MESSAGES = {
+    "area_cancelled_m2": _lazy("Only a non-technical or technical survey cancels land."),
+    "area_reduced_m2": _lazy("Only a technical survey reduces land."),
+    "area_cleared_m2": _lazy("Only clearance or a technical survey clears land."),
+}
 HAZARD_OPTIONAL = {LandReleaseActivity.Kind.EOD_SPOT_TASK, LandReleaseActivity.Kind.MARKING}
 HANDOVER_FIELDS = ("handover_men", "handover_women", "handover_boys", "handover_girls")
 
@@ -58,10 +64,16 @@ def _geography_area(geom) -> float:
 def hazard_area_validate(hazard: HazardArea) -> None:
     problems = Problems()
     hazard.geometry = as_multipolygon(hazard.geometry)
-    check_location(hazard.geometry, "geometry", problems, kinds=("MultiPolygon",))
+    check_location(hazard.geometry, "geometry", problems, kind="MultiPolygon")
     check_not_future(hazard.survey_date, "survey_date", problems)
     check_not_future(hazard.hazard_status_date, "hazard_status_date", problems)
-    check_dates_ordered(hazard.survey_date, hazard.hazard_status_date, "hazard_status_date", problems, _("survey date"))
+    check_dates_ordered(
+        hazard.survey_date,
+        hazard.hazard_status_date,
+        "hazard_status_date",
+        problems,
+        _("The status date cannot be before the survey date."),
+    )
     check_not_negative(hazard, ["beneficiaries"], problems)
     if hazard.hazard_status != HazardArea.HazardStatus.OPEN and not hazard.hazard_status_reason:
         problems.add("hazard_status_reason", _("Say why the hazardous area is no longer open."))
@@ -206,11 +218,13 @@ def land_release_activity_validate(activity: LandReleaseActivity) -> None:
     kind = activity.kind
     for name in AREA_GEOMETRIES.values():
         setattr(activity, name, as_multipolygon(getattr(activity, name)))
-        check_location(getattr(activity, name), name, problems, kinds=("MultiPolygon",))
-    check_location(activity.location, "location", problems, kinds=("Point",))
+        check_location(getattr(activity, name), name, problems, kind="MultiPolygon")
+    check_location(activity.location, "location", problems, kind="Point")
     check_not_future(activity.start_date, "start_date", problems)
     check_not_future(activity.end_date, "end_date", problems)
-    check_dates_ordered(activity.start_date, activity.end_date, "end_date", problems, _("start date"))
+    check_dates_ordered(
+        activity.start_date, activity.end_date, "end_date", problems, _("The end date cannot be before the start date.")
+    )
     check_not_negative(activity, [*RELEASED_AREAS, *HANDOVER_FIELDS, "clearance_depth_cm"], problems)
 
     hazard = activity.hazard_area
@@ -224,7 +238,7 @@ def land_release_activity_validate(activity: LandReleaseActivity) -> None:
     allowed = RELEASE_BY_KIND.get(kind, set())
     for name in RELEASED_AREAS:
         if (getattr(activity, name) or 0) > 0 and name not in allowed:
-            problems.add(name, _("A %(kind)s does not release land this way.") % {"kind": activity.get_kind_display()})
+            problems.add(name, RELEASE_MESSAGES[name])
     if activity.clearance_depth_cm is not None and kind not in (
         LandReleaseActivity.Kind.CLEARANCE,
         LandReleaseActivity.Kind.TS,

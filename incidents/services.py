@@ -53,7 +53,7 @@ def incident_validate(incident: Incident) -> None:
         incident.location = incident.locality.location
     if incident.location is None:
         problems.add("location", _("Give the location (a point) or a locality."))
-    check_location(incident.location, "location", problems, kinds=("Point",))
+    check_location(incident.location, "location", problems, kind="Point")
     check_not_future(incident.incident_date, "incident_date", problems)
     now = timezone.localtime()
     if (

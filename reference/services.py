@@ -160,7 +160,7 @@ def admin_areas_load_geojson(
         if not geometry.valid:
             # Published boundaries often carry self-intersections; repair rather than refuse.
             geometry = geometry.make_valid()
-            result.notes.append(f"{values['pcode']}: geometry repaired")
+            result.notes.append(_("%(pcode)s: geometry repaired") % {"pcode": values["pcode"]})
         if geometry.geom_type not in ("Polygon", "MultiPolygon"):
             geometry = MultiPolygon([g for g in geometry if g.geom_type == "Polygon"], srid=4326)
         admin_area_upsert(

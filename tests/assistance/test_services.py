@@ -78,7 +78,7 @@ def test_service_rules(survivor, officer, partner_a, past):
             },
         )
     assert exc.value.errors == {
-        "end_date": ["The date cannot be before the start date."],
+        "end_date": ["The end date cannot be before the start date."],
         "provider": ["Name the provider: an organisation or, failing that, a name."],
         "start_date": [f"A service cannot start before the incident ({past})."],
     }

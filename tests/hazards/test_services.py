@@ -101,7 +101,7 @@ def test_creator_and_editor_are_recorded(hazard, officer, partner_user):
             "A polygon needs at least 3 distinct vertices.",
         ),
         (square(PARIS), "The location lies outside the country."),
-        (point(MOPTI), "Expected MultiPolygon, got Point."),
+        (point(MOPTI), "Expected a MultiPolygon, got a Point."),
         (Polygon(((0, 0), (1e6, 0), (1e6, 1e6), (0, 0)), srid=32630), "Coordinates must be in WGS84"),
     ],
 )
@@ -128,7 +128,7 @@ def test_dates_counts_and_status_rules(officer, partner_a, past):
         )
     errors = exc.value.errors
     assert errors["survey_date"] == ["The date cannot be in the future."]
-    assert errors["hazard_status_date"] == ["The date cannot be before the survey date."]
+    assert errors["hazard_status_date"] == ["The status date cannot be before the survey date."]
     assert errors["beneficiaries"][0] == "A count or an area can never be negative."
     assert errors["hazard_status_reason"] == ["Say why the hazardous area is no longer open."]
 
@@ -264,7 +264,7 @@ def test_each_kind_releases_land_only_its_own_way(hazard, officer, partner_a, pa
             handover_men=3,
         )
     assert exc.value.errors == {
-        "area_cleared_m2": ["A Marking does not release land this way."],
+        "area_cleared_m2": ["Only clearance or a technical survey clears land."],
         "clearance_depth_cm": ["Only clearance and technical survey have a clearance depth."],
         "handover_men": ["People are counted at handover only."],
     }
@@ -281,7 +281,7 @@ def test_activity_dates_and_counts(hazard, officer, partner_a, past):
             end_date=past - datetime.timedelta(days=1),
             area_cancelled_m2=-5,
         )
-    assert exc.value.errors["end_date"] == ["The date cannot be before the start date."]
+    assert exc.value.errors["end_date"] == ["The end date cannot be before the start date."]
     assert exc.value.errors["area_cancelled_m2"][0] == "A count or an area can never be negative."
 
 
