@@ -46,12 +46,24 @@ class MapAdminMixin:
     """OpenStreetMap widget centred on the country, with OpenLayers from our static files."""
 
     gis_widget = MapWidget
-    gis_widget_kwargs = {"attrs": {"default_lon": -2.0, "default_lat": 17.0, "default_zoom": 5}}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, gis_models.MultiPolygonField):
             kwargs["form_class"] = PolygonOrMultiPolygonField
+        if isinstance(db_field, gis_models.GeometryField):
+            self.gis_widget_kwargs = {"attrs": _map_centre()}
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+def _map_centre() -> dict:
+    # The country comes from reference data, not from code: centre on its boundary.
+    from reference.selectors import country_area
+
+    country = country_area()
+    if country is None or country.geometry is None:
+        return {"default_zoom": 2}
+    centre = country.geometry.centroid
+    return {"default_lon": centre.x, "default_lat": centre.y, "default_zoom": 5}
 
 
 class DomainRulesForm(forms.ModelForm):

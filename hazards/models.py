@@ -122,6 +122,7 @@ class HazardArea(ReportedRecord):
         indexes = [
             GinIndex(fields=["contamination_types"], name="hazard_contamination_gin"),
             models.Index(fields=["survey_date"], name="hazard_survey_date_idx"),
+            models.Index(fields=["area_m2"], name="hazard_area_m2_idx"),
             models.Index(fields=["organisation", "status"], name="hazard_org_status_idx"),
             models.Index(fields=["admin_area", "status"], name="hazard_area_status_idx"),
         ]
