@@ -3,7 +3,9 @@
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -165,7 +167,8 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
         FROM released r
         WHERE h.id = r.id
     """
-    with connection.cursor() as cursor:
+    # The reason is stored data: written in the installation's language, whoever runs this.
+    with connection.cursor() as cursor, translation.override(settings.LANGUAGE_CODE):
         cursor.execute(
             sql,
             [

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py="${VENV:-.venv}/bin/python"
 "$py" manage.py load_reference_data
-if "$py" manage.py shell -c "import sys; from incidents.models import Incident; sys.exit(int(Incident.objects.exists()))"; then
-  "$py" manage.py generate_demo_data --scale demo --seed 1
+if [ "${DEMO_DATA_ALLOWED:-True}" != "False" ]; then
+  "$py" manage.py generate_demo_data --scale demo --seed 1 --if-empty
 fi

@@ -184,6 +184,9 @@ LOGGING = {
 # GDAL here only reads files an administrator names on the command line.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# generate_demo_data writes invented records: refused where this is False (production).
+DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", default=True)
+
 # The country this installation serves (ISO 3166-1 alpha-2); its boundaries come from
 # reference data files, never from code.
 COUNTRY_ISO = env.str("COUNTRY_ISO", default="ML")

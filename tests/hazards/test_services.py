@@ -176,7 +176,10 @@ def test_approved_activities_release_land_and_close_the_hazard(hazard, officer, 
     assert hazard.remaining_area_m2 == pytest.approx(0, abs=0.01)
     assert hazard.hazard_status == "closed"
     assert hazard.hazard_status_date == past + datetime.timedelta(days=20)
-    assert hazard.hazard_status_reason == "All of the area released by land release activities."
+    # Stored in the installation's language (French), whatever language the writer used.
+    assert (
+        hazard.hazard_status_reason == "Toute la superficie a été remise à disposition (annulée, réduite ou dépolluée)."
+    )
     assert clearance.items_found.get().quantity == 3
 
     handover = _activity(
