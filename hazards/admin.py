@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin, format_area
@@ -50,11 +51,13 @@ class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
 
     @admin.display(description=_("area (ha)"), ordering="area_m2")
     def area_display(self, obj: HazardArea) -> str:
-        return f"{obj.area_m2 / 10_000:,.2f}" if obj.area_m2 is not None else "–"
+        return number_format(obj.area_m2 / 10_000, 2, force_grouping=True) if obj.area_m2 is not None else "–"
 
     @admin.display(description=_("remaining (ha)"), ordering="remaining_area_m2")
     def remaining_display(self, obj: HazardArea) -> str:
-        return f"{obj.remaining_area_m2 / 10_000:,.2f}" if obj.remaining_area_m2 is not None else "–"
+        if obj.remaining_area_m2 is None:
+            return "–"
+        return number_format(obj.remaining_area_m2 / 10_000, 2, force_grouping=True)
 
     @admin.display(description=_("area"))
     def area(self, obj: HazardArea) -> str:

@@ -5,10 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PORT=${PORT:-8000}
-set -a
-# shellcheck disable=SC1091
-. ./.env
-set +a
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 py="$VENV/bin/python"
 
 "$py" manage.py collectstatic --noinput -v 0

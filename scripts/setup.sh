@@ -20,10 +20,8 @@ if [ ! -f .env ]; then
       -e "s|^DJANGO_SUPERUSER_PASSWORD=.*|DJANGO_SUPERUSER_PASSWORD=${admin_pw}|" .env.example > .env
   chmod 600 .env
 fi
-set -a
-# shellcheck disable=SC1091
-. ./.env
-set +a
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 DATABASE_URL=${DATABASE_URL:-postgis://mineaction:mineaction@127.0.0.1:5432/mineaction}
 CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
 
