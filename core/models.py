@@ -64,6 +64,8 @@ class ReportedRecord(TrackedModel):
         db_index=True,
     )
     # NULL rather than "": records sent without one must not collide in the unique constraint.
+    # Optimistic concurrency: every change raises the version; the API sends it as the ETag.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     external_id = models.CharField(  # noqa: DJ001
         _("external identifier"),
         max_length=100,

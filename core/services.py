@@ -74,8 +74,10 @@ def editable_fields(model: type[models.Model], *, exclude: set[str] = frozenset(
 
 
 def stamp(instance: models.Model, user: Any) -> None:
-    """Record who changed the record; the first writer is its creator."""
+    """Record who changed the record (the first writer is its creator) and raise its version."""
     if user is not None and getattr(user, "pk", None):
         if instance._state.adding:
             instance.created_by = user
         instance.updated_by = user
+    if hasattr(instance, "version") and not instance._state.adding:
+        instance.version += 1

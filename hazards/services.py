@@ -133,8 +133,8 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
     """
     id_list = None if ids is None else list(ids)
     sql = """
-        WITH released AS (
-            SELECT h.id,
+        WITH sums AS (
+            SELECT h.id, h.area_m2,
                    COALESCE(SUM(a.area_cancelled_m2), 0) AS cancelled,
                    COALESCE(SUM(a.area_reduced_m2), 0) AS reduced,
                    COALESCE(SUM(a.area_cleared_m2), 0) AS cleared,
@@ -143,17 +143,22 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
             FROM hazards_hazardarea h
             LEFT JOIN hazards_landreleaseactivity a ON a.hazard_area_id = h.id AND a.status = %s
             WHERE %s::bigint[] IS NULL OR h.id = ANY(%s::bigint[])
-            GROUP BY h.id
+            GROUP BY h.id, h.area_m2
+        ), released AS (
+            SELECT s.*,
+                   CASE WHEN s.handed_over_on IS NOT NULL THEN 'handed_over'
+                        WHEN s.area_m2 - s.cancelled - s.reduced - s.cleared <= %s THEN 'closed'
+                        ELSE 'open' END AS new_status
+            FROM sums s
         )
         UPDATE hazards_hazardarea h SET
+            -- A changed representation is a new version (the API's ETag).
+            version = h.version + 1,
             area_cancelled_m2 = r.cancelled,
             area_reduced_m2 = r.reduced,
             area_cleared_m2 = r.cleared,
             remaining_area_m2 = GREATEST(h.area_m2 - r.cancelled - r.reduced - r.cleared, 0),
-            hazard_status = CASE
-                WHEN r.handed_over_on IS NOT NULL THEN 'handed_over'
-                WHEN h.area_m2 - r.cancelled - r.reduced - r.cleared <= %s THEN 'closed'
-                ELSE 'open' END,
+            hazard_status = r.new_status,
             hazard_status_date = CASE
                 WHEN r.handed_over_on IS NOT NULL AND h.hazard_status <> 'handed_over' THEN r.handed_over_on
                 WHEN r.handed_over_on IS NULL AND h.area_m2 - r.cancelled - r.reduced - r.cleared <= %s
@@ -166,6 +171,9 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
                 ELSE h.hazard_status_reason END
         FROM released r
         WHERE h.id = r.id
+          AND (h.area_cancelled_m2, h.area_reduced_m2, h.area_cleared_m2, h.remaining_area_m2, h.hazard_status)
+              IS DISTINCT FROM (r.cancelled, r.reduced, r.cleared,
+                                GREATEST(h.area_m2 - r.cancelled - r.reduced - r.cleared, 0), r.new_status)
     """
     # The reason is stored data: written in the installation's language, whoever runs this.
     with connection.cursor() as cursor, translation.override(settings.LANGUAGE_CODE):
