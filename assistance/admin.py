@@ -28,12 +28,7 @@ class SurvivorAdmin(ServiceAdmin):
         return services.survivor_create(user=request.user, organisation=cleaned_data["organisation"], data=data)
 
     def update(self, request, obj, data):
-        for name, value in data.items():
-            setattr(obj, name, value)
-        services.survivor_validate(obj)
-        obj.updated_by = request.user
-        obj.save()
-        return obj
+        return services.survivor_update(survivor=obj, user=request.user, data=data)
 
 
 @admin.register(AssistanceService)

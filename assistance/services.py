@@ -27,6 +27,16 @@ def survivor_create(*, user, organisation: Organisation, data: Mapping[str, Any]
     return survivor
 
 
+@transaction.atomic
+def survivor_update(*, survivor: Survivor, user, data: Mapping[str, Any]) -> Survivor:
+    survivor = Survivor.objects.select_for_update().get(pk=survivor.pk)
+    apply_fields(survivor, data, allowed=SURVIVOR_INPUT)
+    survivor_validate(survivor)
+    stamp(survivor, user)
+    survivor.save()
+    return survivor
+
+
 def survivor_validate(survivor: Survivor) -> None:
     problems = Problems()
     casualty = survivor.casualty if survivor.casualty_id else None

@@ -25,12 +25,7 @@ class CommunityReportAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         return services.community_report_create(user=request.user, organisation=cleaned_data["organisation"], data=data)
 
     def update(self, request, obj, data):
-        for name, value in data.items():
-            setattr(obj, name, value)
-        services.community_report_validate(obj)
-        obj.updated_by = request.user
-        obj.save()
-        return obj
+        return services.community_report_update(report=obj, user=request.user, data=data)
 
     def _convert(self, request, queryset, convert) -> None:
         for report in queryset:

@@ -47,6 +47,16 @@ def community_report_create(*, user, organisation: Organisation, data: Mapping[s
     return report
 
 
+@transaction.atomic
+def community_report_update(*, report: CommunityReport, user, data: Mapping[str, Any]) -> CommunityReport:
+    report = CommunityReport.objects.select_for_update().get(pk=report.pk)
+    apply_fields(report, data, allowed=REPORT_INPUT)
+    community_report_validate(report)
+    stamp(report, user)
+    report.save()
+    return report
+
+
 def _ensure_pending(report: CommunityReport) -> CommunityReport:
     report = CommunityReport.objects.select_for_update().get(pk=report.pk)
     if report.outcome != CommunityReport.Outcome.PENDING:

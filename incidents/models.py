@@ -207,7 +207,7 @@ class Casualty(TrackedModel):
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="casualties", verbose_name=_("incident")
     )
-    external_id = models.CharField(_("external identifier"), max_length=100, null=True, blank=True)  # noqa: DJ001
+    external_id = models.CharField(_("external identifier"), max_length=100, null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, db_index=True)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)

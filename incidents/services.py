@@ -209,3 +209,19 @@ def casualty_add(*, incident: Incident, user, data: Mapping[str, Any]) -> Casual
     if identity is not None:
         CasualtyIdentity.objects.create(casualty=casualty, created_by=casualty.created_by, **identity)
     return casualty
+
+
+@transaction.atomic
+def casualty_update(*, casualty: Casualty, user, data: Mapping[str, Any]) -> Casualty:
+    casualty = Casualty.objects.select_for_update().get(pk=casualty.pk)
+    data = dict(data)
+    if "identity" in data or "incident" in data:
+        raise ApplicationError(
+            _("The record is not valid."),
+            errors={name: [_("This field cannot be set.")] for name in ("identity", "incident") if name in data},
+        )
+    apply_fields(casualty, data, allowed=CASUALTY_INPUT)
+    casualty_validate(casualty)
+    stamp(casualty, user)
+    casualty.save()
+    return casualty

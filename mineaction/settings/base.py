@@ -156,11 +156,35 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: an anonymous request gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.RecordPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="6000/hour"),
+        "anon": env.str("API_THROTTLE_ANON", default="120/hour"),
+        "token": env.str("API_THROTTLE_TOKEN", default="20/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# Throttling counts requests across every web process: the cache lives in Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        "KEY_PREFIX": "mineaction",
+    }
 }
 
 SPECTACULAR_SETTINGS = {
@@ -169,6 +193,15 @@ SPECTACULAR_SETTINGS = {
     "incidents and casualties, risk education, victim assistance.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrdnanceCategoryEnum": "reference.models.OrdnanceCategory",
+        "CasualtyOutcomeEnum": "incidents.models.Casualty.Outcome",
+        "AssistanceOutcomeEnum": "assistance.models.AssistanceService.Outcome",
+        "CommunityReportOutcomeEnum": "community.models.CommunityReport.Outcome",
+        "RecordStatusEnum": "core.models.RecordStatus",
+    },
     # Swagger UI and its assets come from the sidecar package: no CDN on slow links.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

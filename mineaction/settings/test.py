@@ -18,3 +18,12 @@ CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 # Celery lets these environment variables (set from `.env`) win over settings.
 os.environ["CELERY_BROKER_URL"] = os.environ["CELERY_RESULT_BACKEND"] = CELERY_BROKER_URL
+
+# Throttle counters of tests live apart from those of a running server.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),  # noqa: F405
+        "KEY_PREFIX": "test",
+    }
+}

@@ -1,0 +1,62 @@
+"""One error shape for the API: field-level messages for 400, `detail` for the rest."""
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import ApplicationError
+
+_INDEXED = re.compile(r"^(?P<name>\w+)\[(?P<index>\d+)\]$")
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("The record was changed since you read it: fetch it again and reapply your change.")
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _("Someone else may have changed this record: send the ETag you read in an If-Match header.")
+    default_code = "precondition_required"
+
+
+def nest_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Service keys such as `casualties[1].age` become DRF's nested shape:
+    {"casualties": [{}, {"age": ["..."]}]}."""
+    nested: dict[str, Any] = {}
+    for key, messages in errors.items():
+        node: Any = nested
+        parts = key.split(".")
+        for position, part in enumerate(parts):
+            last = position == len(parts) - 1
+            match = _INDEXED.match(part)
+            if match:
+                items = node.setdefault(match["name"], [])
+                index = int(match["index"])
+                while len(items) <= index:
+                    items.append({})
+                node = items[index]
+                if last:
+                    node.setdefault("non_field_errors", []).extend(messages)
+            elif last:
+                node.setdefault(part, []).extend(messages)
+            else:
+                node = node.setdefault(part, {})
+    return nested
+
+
+def exception_handler(exc: Exception, context: dict) -> Any:
+    if isinstance(exc, ApplicationError):
+        exc = ValidationError(nest_errors(exc.errors) or {"non_field_errors": [exc.message]})
+    elif isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,199 @@
+"""The shape every record type's API shares: scoped reads, service writes, idempotent
+creation by `external_id`, ETags and If-Match, GeoJSON lists."""
+
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from accounts.selectors import is_authority, user_organisation
+from core.api.concurrency import check_if_match, etag, not_modified
+from core.api.renderers import GeoJSONRenderer
+from core.models import RecordStatus
+from core.selectors import can_report, record_editable, records_visible
+from reference.models import Organisation
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="The ETag of the version you read. Stale: 412. Required (428) when someone else changed the "
+    "record last.",
+)  # fmt: skip
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="The ETag you hold: 304 without a body when the record has not changed.",
+)  # fmt: skip
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """Subclasses set `queryset`, `serializer_class`, `filterset_class`, `ordering_fields`, and
+    define `service_create(...)` and `service_update(...)`."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering = ("-updated_at", "-id")
+    # Path from the record to the one carrying organisation and status (e.g. "incident__").
+    via = ""
+    geometry_field: str | None = None
+
+    def get_renderers(self):
+        renderers = [JSONRenderer()]
+        if self.geometry_field:
+            renderers.append(GeoJSONRenderer())
+        return renderers
+
+    def base_queryset(self):
+        # `queryset` names the related rows to fetch with each record (bounded query count).
+        return self.queryset.all()
+
+    def get_queryset(self):
+        return records_visible(self.base_queryset(), self.request.user, via=self.via)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def owner(self, record):
+        """The record that carries organisation and status."""
+        return record
+
+    def _respond(self, record, status_code=status.HTTP_200_OK, **headers) -> Response:
+        record = self.get_queryset().get(pk=record.pk)
+        response = Response(self.get_serializer(record).data, status=status_code, headers=headers)
+        response["ETag"] = etag(record)
+        return response
+
+    def reporting_organisation(self, requested: Organisation | None) -> Organisation:
+        """A partner reports for its own organisation; the authority may report for any."""
+        own = user_organisation(self.request.user)
+        if requested is not None and requested != own and not is_authority(self.request.user):
+            raise ValidationError({"organisation": [_("You report for your own organisation only.")]})
+        organisation = requested or own
+        if organisation is None:
+            raise ValidationError({"organisation": [_("Name the reporting organisation.")]})
+        return organisation
+
+    def existing_by_external_id(self, organisation: Organisation, external_id):
+        if not external_id:
+            return None
+        return self.base_queryset().filter(organisation=organisation, external_id=external_id).first()
+
+    def _requested_organisation(self, data) -> Organisation | None:
+        acronym = data.get("organisation") if hasattr(data, "get") else None
+        if not acronym:
+            return None
+        return Organisation.objects.filter(acronym=acronym).first()
+
+    # --- reads -----------------------------------------------------------------------------
+
+    @extend_schema(parameters=[IF_NONE_MATCH])
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        if not_modified(request, record):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(record)})
+        response = Response(self.get_serializer(record).data)
+        response["ETag"] = etag(record)
+        return response
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        if not can_report(request.user):
+            raise PermissionDenied(_("Your account reports for no organisation."))
+        organisation = self.reporting_organisation(self._requested_organisation(request.data))
+        # A retried POST (same external_id) returns what the first one created.
+        existing = self.existing_by_external_id(organisation, request.data.get("external_id"))
+        if existing is not None:
+            return self._respond(existing)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("organisation", None)
+        try:
+            with transaction.atomic():
+                record = self.service_create(user=request.user, organisation=organisation, data=data)
+        except IntegrityError:
+            # Two retries raced: the other one won, answer with its record.
+            existing = self.existing_by_external_id(organisation, data.get("external_id"))
+            if existing is None:
+                raise
+            return self._respond(existing)
+        return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))
+
+    def _location(self, record) -> str:
+        return self.request.build_absolute_uri(f"{self.request.path.rstrip('/')}/{record.pk}/")
+
+    def _update(self, request, record, *, partial: bool) -> Response:
+        if not record_editable(self.owner(record), request.user):
+            raise PermissionDenied(_("Only the reporting organisation changes this record, and only before approval."))
+        with transaction.atomic():
+            locked = type(record).objects.select_for_update().get(pk=record.pk)
+            check_if_match(request, locked)
+            serializer = self.get_serializer(locked, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+            if "organisation" in data and data["organisation"] != locked.organisation:
+                raise ValidationError({"organisation": [_("The reporting organisation of a record does not change.")]})
+            data.pop("organisation", None)
+            updated = self.service_update(record=locked, user=request.user, data=data)
+        return self._respond(updated)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return self._update(request, self.get_object(), partial=False)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def partial_update(self, request, *args, **kwargs):
+        return self._update(request, self.get_object(), partial=True)
+
+    @extend_schema(parameters=[IF_MATCH], responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        record = self.get_object()
+        owner = self.owner(record)
+        if not record_editable(owner, request.user) or owner.status == RecordStatus.APPROVED:
+            raise PermissionDenied(_("Approved records are not deleted; only their reporter deletes a draft."))
+        with transaction.atomic():
+            locked = type(record).objects.select_for_update().get(pk=record.pk)
+            check_if_match(request, locked)
+            self.service_delete(record=locked, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def service_delete(self, *, record, user) -> None:
+        record.delete()
+
+    @extend_schema(
+        parameters=[
+            IF_MATCH,
+            OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "organisation", OpenApiTypes.STR, OpenApiParameter.QUERY,
+                description="Authority only: acronym of the organisation whose identifier this is.",
+            ),
+        ],
+        responses={200: OpenApiResponse(description="Updated"), 201: OpenApiResponse(description="Created")},
+    )  # fmt: skip
+    @action(detail=False, methods=["put"], url_path=r"external/(?P<external_id>[^/]+)", url_name="external")
+    def external(self, request, external_id: str):
+        """Upsert by the reporter's own identifier: creates the record or updates it."""
+        if not can_report(request.user):
+            raise PermissionDenied(_("Your account reports for no organisation."))
+        acronym = request.query_params.get("organisation")
+        requested = get_object_or_404(Organisation, acronym=acronym) if acronym else None
+        organisation = self.reporting_organisation(requested)
+        existing = self.existing_by_external_id(organisation, external_id)
+        if existing is not None:
+            if not self.get_queryset().filter(pk=existing.pk).exists():
+                raise PermissionDenied()
+            return self._update(request, existing, partial=False)
+        serializer = self.get_serializer(data={**request.data, "external_id": external_id})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("organisation", None)
+        with transaction.atomic():
+            record = self.service_create(user=request.user, organisation=organisation, data=data)
+        return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))

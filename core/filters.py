@@ -1,0 +1,86 @@
+"""Filters every list of reported records offers, shared by the API and the pages."""
+
+import django_filters
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import RecordStatus
+from reference.models import AdministrativeArea, Organisation
+
+
+def admin_area_ids(pcode: str) -> list[int]:
+    """The current area with this P-code and every area below it (up to 3 levels down)."""
+    current = AdministrativeArea.objects.filter(valid_to__isnull=True)
+    return list(
+        current.filter(
+            Q(pcode=pcode) | Q(parent__pcode=pcode) | Q(parent__parent__pcode=pcode)
+            | Q(parent__parent__parent__pcode=pcode)
+        ).values_list("id", flat=True)
+    )  # fmt: skip
+
+
+def parse_bbox(value: str) -> Polygon:
+    try:
+        west, south, east, north = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise ValidationError(_("Give the box as west,south,east,north in degrees (WGS84).")) from exc
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValidationError(_("The box must have west < east and south < north, within -180..180 and -90..90."))
+    return Polygon.from_bbox((west, south, east, north))
+
+
+class BBoxFilter(django_filters.CharFilter):
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        try:
+            box = parse_bbox(value)
+        except ValidationError as exc:
+            raise django_filters.utils.translate_validation({self.field_name: exc.messages}) from exc
+        box.srid = 4326
+        return qs.filter(**{f"{self.field_name}__intersects": box})
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    """Subclasses set `date_field`, `category_field` and `geometry_field` in `Meta`."""
+
+    status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text=_("Workflow status."))
+    organisation = django_filters.ModelMultipleChoiceFilter(
+        queryset=Organisation.objects.all(), to_field_name="acronym", help_text=_("Acronym of the organisation.")
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=_("Records changed at or after this time (for sync).")
+    )
+    admin_area = django_filters.CharFilter(
+        method="filter_admin_area", help_text=_("P-code of an administrative area; its sub-areas are included.")
+    )
+    date_after = django_filters.DateFilter(method="filter_date_after", help_text=_("On or after this date."))
+    date_before = django_filters.DateFilter(method="filter_date_before", help_text=_("On or before this date."))
+    external_id = django_filters.CharFilter(help_text=_("The reporting organisation's own identifier."))
+
+    class Meta:
+        fields = ()
+
+    def filter_admin_area(self, qs, name, value):
+        return qs.filter(admin_area__in=admin_area_ids(value))
+
+    def filter_date_after(self, qs, name, value):
+        return qs.filter(**{f"{self._meta_option('date_field')}__gte": value})
+
+    def filter_date_before(self, qs, name, value):
+        return qs.filter(**{f"{self._meta_option('date_field')}__lte": value})
+
+    def _meta_option(self, name: str) -> str:
+        return getattr(self.Meta, name)
+
+
+def category_filter(choices, field_name: str) -> django_filters.MultipleChoiceFilter:
+    return django_filters.MultipleChoiceFilter(field_name=field_name, choices=choices, help_text=_("Category."))
+
+
+def bbox_filter(field_name: str) -> BBoxFilter:
+    return BBoxFilter(
+        field_name=field_name, help_text=_("west,south,east,north in WGS84 degrees: records intersecting the box.")
+    )

@@ -1,0 +1,14 @@
+from core.api.serializers import RECORD_READ_ONLY, RecordSerializer
+from education.models import RiskEducationSession
+
+
+class RiskEducationSessionSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = RiskEducationSession
+        fields = (
+            "id", "reference", "external_id", "organisation", "status", "version", "session_date", "location",
+            "locality", "admin_area", "method", "target_group", "girls", "boys", "women", "men", "with_disability",
+            "notes", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = RECORD_READ_ONLY
+        extra_kwargs = {"location": {"required": False, "allow_null": True}}

@@ -1,0 +1,57 @@
+from rest_framework import serializers
+
+from core.api.serializers import RECORD_READ_ONLY, RecordSerializer
+from hazards.models import HazardArea, ItemFound, LandReleaseActivity
+
+
+class HazardAreaSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = HazardArea
+        fields = (
+            "id", "reference", "external_id", "organisation", "status", "version", "name", "land_class", "geometry",
+            "area_m2", "contamination_types", "evidence", "evidence_description", "hazard_status",
+            "hazard_status_date", "hazard_status_reason", "blocked_land_use", "beneficiaries", "priority",
+            "survey_date", "admin_area", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
+            "remaining_area_m2", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = (
+            *RECORD_READ_ONLY, "area_m2", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
+            "remaining_area_m2",
+        )  # fmt: skip
+        extra_kwargs = {"hazard_status_date": {"required": False, "help_text": "Defaults to the survey date."}}
+
+
+class ItemFoundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ItemFound
+        fields = ("id", "category", "ordnance_type", "quantity", "condition", "depth_cm", "destroyed")
+        read_only_fields = ("id",)
+
+
+class LandReleaseActivitySerializer(RecordSerializer):
+    items_found = ItemFoundSerializer(many=True, required=False)
+    hazard_area = serializers.PrimaryKeyRelatedField(queryset=HazardArea.objects.all(), required=False, allow_null=True)
+    area_unit = serializers.ChoiceField(
+        choices=["m2", "ha", "km2"], default="m2", write_only=True,
+        help_text="Unit of the three areas of this report (stored in m²).",
+    )  # fmt: skip
+
+    class Meta(RecordSerializer.Meta):
+        model = LandReleaseActivity
+        fields = (
+            "id", "reference", "external_id", "organisation", "status", "version", "kind", "report_type",
+            "hazard_area", "location", "admin_area", "start_date", "end_date", "area_unit", "area_cancelled_m2",
+            "area_reduced_m2", "area_cleared_m2", "cancelled_geometry", "reduced_geometry", "cleared_geometry",
+            "clearance_depth_cm", "handover_men", "handover_women", "handover_boys", "handover_girls", "notes",
+            "items_found", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = RECORD_READ_ONLY
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "hazard_area" in self.fields:
+            from core.selectors import records_visible
+
+            # A report can only point at a hazard its author can see.
+            self.fields["hazard_area"].queryset = records_visible(HazardArea.objects.all(), request.user)

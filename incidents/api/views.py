@@ -1,0 +1,79 @@
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import PermissionDenied
+
+from core.api.views import RecordViewSet
+from core.selectors import record_editable
+from incidents import services
+from incidents.api.serializers import CasualtySerializer, IncidentSerializer
+from incidents.filters import CasualtyFilter, IncidentFilter
+from incidents.models import Casualty, Incident, IncidentSource
+
+
+class IncidentViewSet(RecordViewSet):
+    """Explosive ordnance incidents; create one with its casualties and sources in one request."""
+
+    queryset = Incident.objects.select_related("organisation", "admin_area").prefetch_related(
+        Prefetch("casualties", queryset=Casualty.objects.order_by("id")),
+        Prefetch("sources", queryset=IncidentSource.objects.select_related("organisation").order_by("id")),
+    )
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    geometry_field = "location"
+    ordering_fields = ("updated_at", "incident_date", "reference")
+
+    def service_create(self, *, user, organisation, data):
+        casualties = data.pop("casualties", [])
+        sources = data.pop("sources", [])
+        return services.incident_create(
+            user=user, organisation=organisation, data=data, casualties=casualties, sources=sources
+        )
+
+    def service_update(self, *, record, user, data):
+        from core.exceptions import ApplicationError
+
+        nested = [name for name in ("casualties", "sources") if name in data]
+        if nested:
+            raise ApplicationError(
+                _("The record is not valid."),
+                errors={name: [_("Change these through their own endpoint.")] for name in nested},
+            )
+        return services.incident_update(incident=record, user=user, data=data)
+
+
+class CasualtyViewSet(RecordViewSet):
+    """Casualties, disaggregated by sex, age and civilian status; never their identity."""
+
+    queryset = Casualty.objects.select_related("incident", "incident__organisation")
+    serializer_class = CasualtySerializer
+    filterset_class = CasualtyFilter
+    via = "incident__"
+    ordering_fields = ("updated_at", "id")
+
+    def owner(self, record):
+        return record.incident
+
+    def existing_by_external_id(self, organisation, external_id):
+        incident = self.request.data.get("incident") if hasattr(self.request.data, "get") else None
+        if not external_id or not str(incident or "").isdigit():
+            return None
+        return self.get_queryset().filter(incident_id=int(incident), external_id=external_id).first()
+
+    # External identifiers of casualties are unique per incident: no upsert route by them alone.
+    external = None
+
+    def service_create(self, *, user, organisation, data):
+        incident = data.pop("incident")
+        if not record_editable(incident, user):
+            raise PermissionDenied(_("Only the reporting organisation changes this record, and only before approval."))
+        return services.casualty_add(incident=incident, user=user, data=data)
+
+    def service_update(self, *, record, user, data):
+        if "incident" in data and data["incident"] != record.incident:
+            from core.exceptions import ApplicationError
+
+            raise ApplicationError(
+                _("The record is not valid."), errors={"incident": [_("A casualty does not move to another incident.")]}
+            )
+        data.pop("incident", None)
+        return services.casualty_update(casualty=record, user=user, data=data)

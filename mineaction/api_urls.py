@@ -1,0 +1,33 @@
+"""The partner API, version 1: nouns for resources, actions for transitions."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import TokenView
+from assistance.api.views import AssistanceServiceViewSet, SurvivorViewSet
+from community.api.views import CommunityReportViewSet
+from education.api.views import RiskEducationSessionViewSet
+from hazards.api.views import HazardAreaViewSet, LandReleaseActivityViewSet
+from incidents.api.statistics import CasualtyStatisticsView
+from incidents.api.views import CasualtyViewSet, IncidentViewSet
+from reference.api.views import AdministrativeAreaViewSet, LocalityViewSet, OrdnanceTypeViewSet, OrganisationViewSet
+
+router = DefaultRouter()
+router.register("admin-areas", AdministrativeAreaViewSet)
+router.register("localities", LocalityViewSet)
+router.register("organisations", OrganisationViewSet)
+router.register("ordnance-types", OrdnanceTypeViewSet)
+router.register("hazard-areas", HazardAreaViewSet)
+router.register("land-release-activities", LandReleaseActivityViewSet)
+router.register("incidents", IncidentViewSet)
+router.register("casualties", CasualtyViewSet)
+router.register("risk-education-sessions", RiskEducationSessionViewSet)
+router.register("survivors", SurvivorViewSet)
+router.register("assistance-services", AssistanceServiceViewSet)
+router.register("community-reports", CommunityReportViewSet)
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("statistics/casualties/", CasualtyStatisticsView.as_view(), name="statistics-casualties"),
+    path("", include(router.urls)),
+]
