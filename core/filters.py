@@ -1,6 +1,7 @@
 """Filters every list of reported records offers, shared by the API and the pages."""
 
 import django_filters
+from django import forms
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -31,16 +32,20 @@ def parse_bbox(value: str) -> Polygon:
     return Polygon.from_bbox((west, south, east, north))
 
 
+class BBoxField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_bbox(value) if value else None
+
+
 class BBoxFilter(django_filters.CharFilter):
+    field_class = BBoxField
+
     def filter(self, qs, value):
-        if not value:
+        if value is None:
             return qs
-        try:
-            box = parse_bbox(value)
-        except ValidationError as exc:
-            raise django_filters.utils.translate_validation({self.field_name: exc.messages}) from exc
-        box.srid = 4326
-        return qs.filter(**{f"{self.field_name}__intersects": box})
+        value.srid = 4326
+        return qs.filter(**{f"{self.field_name}__intersects": value})
 
 
 class RecordFilterSet(django_filters.FilterSet):
@@ -48,7 +53,10 @@ class RecordFilterSet(django_filters.FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text=_("Workflow status."))
     organisation = django_filters.ModelMultipleChoiceFilter(
-        queryset=Organisation.objects.all(), to_field_name="acronym", help_text=_("Acronym of the organisation.")
+        field_name="organisation__acronym",
+        queryset=Organisation.objects.all(),
+        to_field_name="acronym",
+        help_text=_("Acronym of the organisation."),
     )
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("Records changed at or after this time (for sync).")

@@ -27,15 +27,16 @@ def incidents_reclassified() -> QuerySet[Incident]:
 
 # --- Statistics ------------------------------------------------------------------------------
 
+# A casualty's own fields group as they are; the others are computed from its incident.
 STATISTICS_GROUPS = {
     "year": ExtractYear("incident__incident_date"),
     "month": Func(F("incident__incident_date"), Value("YYYY-MM"), function="to_char", output_field=CharField()),
     "admin_area": F("incident__admin_area__pcode"),
     "device_category": F("incident__device_category"),
-    "civilian_status": F("civilian_status"),
-    "sex": F("sex"),
-    "age_group": F("age_group"),
-    "outcome": F("outcome"),
+    "civilian_status": None,
+    "sex": None,
+    "age_group": None,
+    "outcome": None,
 }
 
 
@@ -48,7 +49,7 @@ def casualty_statistics(*, casualties: QuerySet[Casualty], group_by: list[str], 
     statuses = [RecordStatus.APPROVED, RecordStatus.SUBMITTED] if include_submitted else [RecordStatus.APPROVED]
     rows = (
         casualties.filter(incident__status__in=statuses)
-        .annotate(**{name: STATISTICS_GROUPS[name] for name in group_by})
+        .annotate(**{name: STATISTICS_GROUPS[name] for name in group_by if STATISTICS_GROUPS[name] is not None})
         .values(*group_by)
         .annotate(count=Count("id"))
         .order_by(*group_by)

@@ -28,27 +28,25 @@ class PreconditionRequired(APIException):
 
 
 def nest_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
-    """Service keys such as `casualties[1].age` become DRF's nested shape:
-    {"casualties": [{}, {"age": ["..."]}]}."""
+    """Service keys such as `casualties[1].age` become DRF's nested shape for lists:
+    {"casualties": {"1": {"age": ["..."]}}}."""
     nested: dict[str, Any] = {}
     for key, messages in errors.items():
-        node: Any = nested
+        node = nested
         parts = key.split(".")
         for position, part in enumerate(parts):
-            last = position == len(parts) - 1
             match = _INDEXED.match(part)
-            if match:
-                items = node.setdefault(match["name"], [])
-                index = int(match["index"])
-                while len(items) <= index:
-                    items.append({})
-                node = items[index]
-                if last:
-                    node.setdefault("non_field_errors", []).extend(messages)
-            elif last:
-                node.setdefault(part, []).extend(messages)
+            path = [match["name"], match["index"]] if match else [part]
+            for step in path[:-1]:
+                node = node.setdefault(step, {})
+            if position == len(parts) - 1:
+                target = node.setdefault(path[-1], [] if not match else {})
+                if isinstance(target, dict):
+                    target.setdefault("non_field_errors", []).extend(messages)
+                else:
+                    target.extend(messages)
             else:
-                node = node.setdefault(part, {})
+                node = node.setdefault(path[-1], {})
     return nested
 
 

@@ -7,6 +7,11 @@ class RecordCursorPagination(CursorPagination):
     # Oldest change first: a sync resumes from its last cursor and never misses a change.
     ordering = ("updated_at", "id")
     page_size = 100
+
+    def get_ordering(self, request, queryset, view):
+        # Whatever order a list offers, a sync goes through changes oldest first.
+        return self.ordering
+
     page_size_query_param = "page_size"
     max_page_size = 1000
 

@@ -32,6 +32,11 @@ IF_NONE_MATCH = OpenApiParameter(
 )  # fmt: skip
 
 
+def require_object(request) -> None:
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": [_("Send one record as a JSON object.")]})
+
+
 class RecordViewSet(viewsets.ModelViewSet):
     """Subclasses set `queryset`, `serializer_class`, `filterset_class`, `ordering_fields`, and
     define `service_create(...)` and `service_update(...)`."""
@@ -84,7 +89,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         return self.base_queryset().filter(organisation=organisation, external_id=external_id).first()
 
     def _requested_organisation(self, data) -> Organisation | None:
-        acronym = data.get("organisation") if hasattr(data, "get") else None
+        acronym = data.get("organisation")
         if not acronym:
             return None
         return Organisation.objects.filter(acronym=acronym).first()
@@ -105,6 +110,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         if not can_report(request.user):
             raise PermissionDenied(_("Your account reports for no organisation."))
+        require_object(request)
         organisation = self.reporting_organisation(self._requested_organisation(request.data))
         # A retried POST (same external_id) returns what the first one created.
         existing = self.existing_by_external_id(organisation, request.data.get("external_id"))
@@ -129,6 +135,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         return self.request.build_absolute_uri(f"{self.request.path.rstrip('/')}/{record.pk}/")
 
     def _update(self, request, record, *, partial: bool) -> Response:
+        require_object(request)
         if not record_editable(self.owner(record), request.user):
             raise PermissionDenied(_("Only the reporting organisation changes this record, and only before approval."))
         with transaction.atomic():
@@ -182,6 +189,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         """Upsert by the reporter's own identifier: creates the record or updates it."""
         if not can_report(request.user):
             raise PermissionDenied(_("Your account reports for no organisation."))
+        require_object(request)
         acronym = request.query_params.get("organisation")
         requested = get_object_or_404(Organisation, acronym=acronym) if acronym else None
         organisation = self.reporting_organisation(requested)

@@ -54,7 +54,7 @@ class CasualtyViewSet(RecordViewSet):
         return record.incident
 
     def existing_by_external_id(self, organisation, external_id):
-        incident = self.request.data.get("incident") if hasattr(self.request.data, "get") else None
+        incident = self.request.data.get("incident")
         if not external_id or not str(incident or "").isdigit():
             return None
         return self.get_queryset().filter(incident_id=int(incident), external_id=external_id).first()
