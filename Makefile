@@ -23,3 +23,7 @@ format:
 
 bench: setup
 	@for f in bench/*.py; do [ -e "$$f" ] && $(PY) "$$f"; done; true
+
+# The committed OpenAPI description; a test fails when it drifts from the code.
+schema:
+	$(PY) manage.py spectacular --lang en --validate --file docs/openapi.yaml

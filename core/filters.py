@@ -6,6 +6,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from core.models import RecordStatus
 from reference.models import AdministrativeArea, Organisation
@@ -48,11 +49,16 @@ class BBoxFilter(django_filters.CharFilter):
         return qs.filter(**{f"{self.field_name}__intersects": value})
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class AcronymFilter(django_filters.ModelMultipleChoiceFilter):
+    """Organisations by acronym (repeat the parameter for several)."""
+
+
 class RecordFilterSet(django_filters.FilterSet):
     """Subclasses set `date_field`, `category_field` and `geometry_field` in `Meta`."""
 
     status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text=_("Workflow status."))
-    organisation = django_filters.ModelMultipleChoiceFilter(
+    organisation = AcronymFilter(
         field_name="organisation__acronym",
         queryset=Organisation.objects.all(),
         to_field_name="acronym",
