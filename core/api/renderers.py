@@ -33,3 +33,14 @@ class GeoJSONRenderer(JSONRenderer):
         if isinstance(data, dict) and geometry_field in data:
             return self._feature(data, geometry_field)
         return data
+
+
+class GeoJSONErrorsAsJSON:
+    """Errors are JSON documents, whatever format the client asked for the data."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and isinstance(getattr(response, "accepted_renderer", None), GeoJSONRenderer):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response

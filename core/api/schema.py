@@ -61,8 +61,7 @@ def add_common_responses(result, generator, request, public):
             continue
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            if path != "/api/v1/auth/token/" or method != "post":
-                responses.setdefault("401", _error("No or invalid credentials."))
+            responses.setdefault("401", _error("No or invalid credentials."))
             responses.setdefault("429", _error("Too many requests.", headers=RETRY_AFTER))
             if method in ("post", "put", "patch") or "statistics" in path or method == "get":
                 responses.setdefault("400", _error("Invalid input or filter.", "ValidationErrors"))
@@ -70,6 +69,8 @@ def add_common_responses(result, generator, request, public):
                 responses.setdefault("403", _error("Not allowed for your role or organisation."))
             if "{" in path:
                 responses.setdefault("404", _error("No such record, or not visible to you."))
+            elif method == "get" and "statistics" not in path and "/auth/" not in path:
+                responses.setdefault("404", _error("No such page or cursor."))
             if method in ("put", "patch", "delete") and "{" in path:
                 responses.setdefault("412", _error("If-Match does not match the current version."))
                 responses.setdefault("428", _error("If-Match is required: someone else changed the record last."))

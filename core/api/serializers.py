@@ -13,7 +13,10 @@ class RecordSerializer(serializers.ModelSerializer):
         help_text="Acronym of the reporting organisation: your own unless you work for the authority.",
     )  # fmt: skip
     admin_area = serializers.SlugRelatedField(
-        slug_field="pcode", read_only=True, help_text="P-code of the administrative area, derived spatially."
+        slug_field="pcode",
+        read_only=True,
+        allow_null=True,
+        help_text="P-code of the administrative area, derived spatially.",
     )
 
     class Meta:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import is_authority, user_organisation
 from core.api.concurrency import check_if_match, etag, not_modified
-from core.api.renderers import GeoJSONRenderer
+from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
 from core.models import RecordStatus
 from core.selectors import can_report, record_editable, records_visible
 from reference.models import Organisation
@@ -37,7 +37,7 @@ def require_object(request) -> None:
         raise ValidationError({"non_field_errors": [_("Send one record as a JSON object.")]})
 
 
-class RecordViewSet(viewsets.ModelViewSet):
+class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     """Subclasses set `queryset`, `serializer_class`, `filterset_class`, `ordering_fields`, and
     define `service_create(...)` and `service_update(...)`."""
 

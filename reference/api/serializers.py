@@ -4,7 +4,7 @@ from reference.models import AdministrativeArea, Locality, OrdnanceType, Organis
 
 
 class AdministrativeAreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
 
     class Meta:
         model = AdministrativeArea
@@ -13,7 +13,7 @@ class AdministrativeAreaSerializer(serializers.ModelSerializer):
 
 
 class LocalitySerializer(serializers.ModelSerializer):
-    admin_area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    admin_area = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
 
     class Meta:
         model = Locality

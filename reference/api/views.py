@@ -3,13 +3,13 @@ from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
 
-from core.api.renderers import GeoJSONRenderer
+from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
 from reference.api import serializers
 from reference.filters import AdministrativeAreaFilter, LocalityFilter, OrdnanceTypeFilter, OrganisationFilter
 from reference.models import AdministrativeArea, Locality, OrdnanceType, Organisation
 
 
-class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(GeoJSONErrorsAsJSON, viewsets.ReadOnlyModelViewSet):
     """Reference data is read by everyone and edited by the authority in the admin."""
 
     filter_backends = [DjangoFilterBackend, OrderingFilter]
