@@ -95,7 +95,8 @@ def hazard_area_create(*, user, organisation: Organisation, data: Mapping[str, A
     hazard_area_validate(hazard)
     stamp(hazard, user)
     hazard.save()
-    hazard_areas_recompute(ids=[hazard.pk])
+    # Filling in the derived figures of a new record is not a new version of it.
+    hazard_areas_recompute(ids=[hazard.pk], new_version=False)
     hazard.refresh_from_db()
     return hazard
 
@@ -124,7 +125,7 @@ def hazard_area_update(*, hazard: HazardArea, user, data: Mapping[str, Any]) -> 
     return hazard
 
 
-def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
+def hazard_areas_recompute(*, ids: Iterable[int] | None = None, new_version: bool = True) -> int:
     """Released, remaining area and status of hazardous areas, from their approved activities.
 
     One set-based statement, used for a single hazard after each write and for every hazard
@@ -153,7 +154,7 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
         )
         UPDATE hazards_hazardarea h SET
             -- A changed representation is a new version (the API's ETag).
-            version = h.version + 1,
+            version = h.version + %s,
             area_cancelled_m2 = r.cancelled,
             area_reduced_m2 = r.reduced,
             area_cleared_m2 = r.cleared,
@@ -184,6 +185,7 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None) -> int:
                 id_list,
                 id_list,
                 AREA_TOLERANCE_M2,
+                1 if new_version else 0,
                 AREA_TOLERANCE_M2,
                 _("Handed over to the community."),
                 AREA_TOLERANCE_M2,

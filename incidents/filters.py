@@ -1,8 +1,8 @@
 import django_filters
 
-from core.filters import RecordFilterSet, bbox_filter, category_filter
+from core.filters import AcronymFilter, RecordFilterSet, bbox_filter, category_filter
 from incidents.models import Casualty, Incident
-from reference.models import OrdnanceCategory
+from reference.models import OrdnanceCategory, Organisation
 
 
 class IncidentFilter(RecordFilterSet):
@@ -30,7 +30,9 @@ class CasualtyFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         field_name="incident__status", choices=Incident._meta.get_field("status").choices
     )
-    organisation = django_filters.CharFilter(field_name="incident__organisation__acronym")
+    organisation = AcronymFilter(
+        field_name="incident__organisation__acronym", queryset=Organisation.objects.all(), to_field_name="acronym"
+    )
     admin_area = django_filters.CharFilter(method="filter_admin_area")
     bbox = bbox_filter("incident__location")
     external_id = django_filters.CharFilter()

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +80,14 @@ def incident_validate(incident: Incident) -> None:
 
 def _prefixed(prefix: str, errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {f"{prefix}.{field}": messages for field, messages in errors.items()}
+
+
+def _incident_touch(incident_id: int, user) -> None:
+    """A casualty is part of its incident's report: its change is a new version of the incident
+    (ETag, If-None-Match, and `updated_since` syncs of incidents see it)."""
+    Incident.objects.filter(pk=incident_id).update(
+        version=F("version") + 1, updated_at=timezone.now(), updated_by=user if getattr(user, "pk", None) else None
+    )
 
 
 def casualty_validate(casualty: Casualty, problems: Problems | None = None) -> None:
@@ -208,6 +217,7 @@ def casualty_add(*, incident: Incident, user, data: Mapping[str, Any]) -> Casual
     identity = getattr(casualty, "_identity_data", None)
     if identity is not None:
         CasualtyIdentity.objects.create(casualty=casualty, created_by=casualty.created_by, **identity)
+    _incident_touch(incident.pk, user)
     return casualty
 
 
@@ -224,4 +234,5 @@ def casualty_update(*, casualty: Casualty, user, data: Mapping[str, Any]) -> Cas
     casualty_validate(casualty)
     stamp(casualty, user)
     casualty.save()
+    _incident_touch(casualty.incident_id, user)
     return casualty

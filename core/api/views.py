@@ -132,7 +132,7 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))
 
     def _location(self, record) -> str:
-        return self.request.build_absolute_uri(f"{self.request.path.rstrip('/')}/{record.pk}/")
+        return self.reverse_action("detail", args=[record.pk])
 
     def _update(self, request, record, *, partial: bool) -> Response:
         require_object(request)
@@ -162,8 +162,9 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         record = self.get_object()
         owner = self.owner(record)
-        if not record_editable(owner, request.user) or owner.status == RecordStatus.APPROVED:
-            raise PermissionDenied(_("Approved records are not deleted; only their reporter deletes a draft."))
+        deletable = (RecordStatus.DRAFT, RecordStatus.REJECTED)
+        if not record_editable(owner, request.user) or owner.status not in deletable:
+            raise PermissionDenied(_("Only a draft or a rejected record is deleted, by its reporter."))
         with transaction.atomic():
             locked = type(record).objects.select_for_update().get(pk=record.pk)
             check_if_match(request, locked)

@@ -62,4 +62,10 @@ class IncidentSerializer(RecordSerializer):
             "updated_at",
         )  # fmt: skip
         read_only_fields = (*RECORD_READ_ONLY, "device_category")
-        extra_kwargs = {"location": {"required": False, "allow_null": True}}
+        extra_kwargs = {
+            "location": {"required": False, "allow_null": True},
+            "device_category_reported": {
+                "required": False,
+                "help_text": "What the reporter called the device; defaults to the model's category, else unknown.",
+            },
+        }

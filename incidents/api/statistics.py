@@ -53,7 +53,11 @@ class CasualtyStatisticsView(APIView):
         if include_submitted and not is_authority(request.user):
             raise PermissionDenied(_("Only the authority counts records that are not approved yet."))
         casualties = records_visible(Casualty.objects.all(), request.user, via="incident__")
-        data = {k: v for k, v in request.query_params.items() if k in FILTERS}
+        # A copy of the query string keeps repeated parameters (category=a&category=b).
+        data = request.query_params.copy()
+        for name in list(data):
+            if name not in FILTERS:
+                del data[name]
         filterset = CasualtyFilter(data=data, queryset=casualties, request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -32,12 +32,13 @@ class IncidentViewSet(RecordViewSet):
     def service_update(self, *, record, user, data):
         from core.exceptions import ApplicationError
 
-        nested = [name for name in ("casualties", "sources") if name in data]
-        if nested:
-            raise ApplicationError(
-                _("The record is not valid."),
-                errors={name: [_("Change these through their own endpoint.")] for name in nested},
-            )
+        errors = {}
+        if "casualties" in data:
+            errors["casualties"] = [_("Casualties change through /api/v1/casualties/.")]
+        if "sources" in data:
+            errors["sources"] = [_("Sources are recorded with the incident and do not change.")]
+        if errors:
+            raise ApplicationError(_("The record is not valid."), errors=errors)
         return services.incident_update(incident=record, user=user, data=data)
 
 

@@ -202,3 +202,18 @@ def test_throttled_requests_get_429_with_retry_after(api_alice, monkeypatch):
     assert statuses == [200, 200, 200, 429]
     response = api_alice.get("/api/v1/organisations/")
     assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_statistics_filters_take_repeated_values(api_officer, incidents):
+    body = api_officer.get("/api/v1/statistics/casualties/?group_by=sex&category=av_mine&category=uxo&sex=male").json()
+    assert body["results"] == [{"sex": "male", "count": 2}]
+
+
+def test_a_mistyped_api_url_answers_json(api_officer):
+    response = api_officer.get("/api/v1/hazard-area/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_not_found_never_names_the_model(api_officer):
+    assert api_officer.get("/api/v1/incidents/999999/").json() == {"detail": "Not found."}

@@ -196,3 +196,37 @@ def test_service_errors_of_nested_records_have_drfs_shape():
         "casualties": {"2": {"age_group": ["x"], "identity": {"full_name": ["y"]}}},
         "name": ["z"],
     }
+
+
+def test_upsert_location_points_at_the_record(api_alice):
+    session = {"session_date": "2024-03-10", "location": MOPTI_POINT, "method": "digital", "target_group": "general"}
+    created = api_alice.put("/api/v1/risk-education-sessions/external/LOC-1/", session, format="json")
+    assert created["Location"] == f"http://testserver/api/v1/risk-education-sessions/{created.json()['id']}/"
+    assert api_alice.get(created["Location"]).status_code == 200
+
+
+def test_a_casualty_change_is_a_new_version_of_its_incident(api_alice):
+    incident = api_alice.post("/api/v1/incidents/", incident_payload(), format="json")
+    body = incident.json()
+    api_alice.post("/api/v1/casualties/", {"incident": body["id"], "outcome": "injured"}, format="json")
+    again = api_alice.get(f"/api/v1/incidents/{body['id']}/", HTTP_IF_NONE_MATCH=incident["ETag"])
+    assert again.status_code == 200
+    assert again.json()["version"] == body["version"] + 1
+    assert len(again.json()["casualties"]) == 1
+
+
+def test_only_drafts_and_rejected_records_are_deleted(api_alice):
+    created = api_alice.post("/api/v1/hazard-areas/", hazard_payload(), format="json").json()
+    assert created["version"] == 1
+    HazardArea.objects.filter(pk=created["id"]).update(status="submitted")
+    response = api_alice.delete(f"/api/v1/hazard-areas/{created['id']}/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Only a draft or a rejected record is deleted, by its reporter."}
+
+
+def test_the_device_category_reported_defaults_to_unknown(api_alice):
+    payload = incident_payload()
+    del payload["device_category_reported"]
+    response = api_alice.post("/api/v1/incidents/", payload, format="json")
+    assert response.status_code == 201
+    assert response.json()["device_category_reported"] == "unknown"
