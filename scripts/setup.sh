@@ -66,6 +66,8 @@ if command -v dpkg >/dev/null; then
   need gdal-bin; need libgeos-c1v5; need python3-venv; need gettext
   # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
   need chromium; need fonts-dejavu-core
+  # The API guide's curl examples run in the test suite.
+  need curl
   if is_local "$DB_HOST"; then
     PGV=$(pg_version)
     need "postgresql-$PGV"; need "postgresql-$PGV-postgis-3"; need postgresql-client
