@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("mineaction.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("quality/", include("quality.urls")),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
 ]

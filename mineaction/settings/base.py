@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "assistance",
     "community",
     "demo",
+    "quality",
 ]
 
 MIDDLEWARE = [
