@@ -1,12 +1,15 @@
 """Victim assistance (IMAS 13.10): survivors and the services they received."""
 
+import pghistory
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.history import history_trackers
 from core.models import ReportedRecord
 
 
+@pghistory.track(*history_trackers())
 class Survivor(ReportedRecord):
     """A person injured by explosive ordnance, followed for assistance; linked to a casualty."""
 
@@ -25,6 +28,7 @@ class Survivor(ReportedRecord):
         return _("Survivor #%(id)s") % {"id": self.pk}
 
 
+@pghistory.track(*history_trackers())
 class AssistanceService(ReportedRecord):
     """A service given to a survivor: medical care, rehabilitation, psychological support..."""
 

@@ -1,12 +1,15 @@
 """Community liaison: reports of suspected items or areas from communities."""
 
+import pghistory
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.history import history_trackers
 from core.models import ReportedRecord
 from reference.models import OrdnanceCategory
 
 
+@pghistory.track(*history_trackers())
 class CommunityReport(ReportedRecord):
     """A community's report of a suspected item or area, which an officer turns into an
     EOD spot task or a hazardous area (`community.services`)."""

@@ -42,6 +42,13 @@ class TrackedModel(models.Model):
         abstract = True
 
 
+class LiveManager(models.Manager):
+    """Records not deleted: deletion of domain records is soft, so that history survives."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class ReportedRecord(TrackedModel):
     """A record reported by an organisation, in the approval workflow.
 
@@ -64,6 +71,16 @@ class ReportedRecord(TrackedModel):
         db_index=True,
     )
     # NULL rather than "": records sent without one must not collide in the unique constraint.
+    status_reason = models.CharField(
+        _("reason of the last status change"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        db_default="",
+        help_text=_("Why the record was rejected or reopened."),
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False, db_index=True)
     # Optimistic concurrency: every change raises the version; the API sends it as the ETag.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     external_id = models.CharField(  # noqa: DJ001
@@ -74,8 +91,12 @@ class ReportedRecord(TrackedModel):
         help_text=_("The reporting organisation's own identifier for this record."),
     )
 
+    objects = LiveManager()
+    all_objects = models.Manager()
+
     class Meta:
         abstract = True
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "external_id"],

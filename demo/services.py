@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import connection, transaction
 from psycopg import sql
 
+from core.models import TrackedModel
 from core.services import REFERENCE_PREFIXES
 from demo.figures import SCALES
 
@@ -23,8 +24,18 @@ DOMAIN_APPS = ("hazards", "incidents", "education", "assistance", "community")
 Log = Callable[[str], None]
 
 
+def _domain_models(*, records: bool) -> list:
+    models = [model for label in DOMAIN_APPS for model in apps.get_app_config(label).get_models()]
+    return [model for model in models if issubclass(model, TrackedModel) == records]
+
+
 def domain_tables() -> list[str]:
-    return [model._meta.db_table for label in DOMAIN_APPS for model in apps.get_app_config(label).get_models()]
+    """Tables of records, not of their history or of reads of personal data."""
+    return [model._meta.db_table for model in _domain_models(records=True)]
+
+
+def history_tables() -> list[str]:
+    return [model._meta.db_table for model in _domain_models(records=False)]
 
 
 def domain_record_counts() -> dict[str, int]:
@@ -43,7 +54,8 @@ def demo_data_delete() -> None:
     Numbering starts again at 1 (ids and reference codes): no record holding an old code
     is left, and the same seed then gives the same codes.
     """
-    tables = sql.SQL(", ").join(sql.Identifier(t) for t in domain_tables())
+    # The history of deleted invented records goes with them.
+    tables = sql.SQL(", ").join(sql.Identifier(t) for t in [*domain_tables(), *history_tables()])
     with connection.cursor() as cursor:
         # No CASCADE: a table outside these apps that points at them must make this fail loudly.
         cursor.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(tables))
@@ -58,7 +70,14 @@ def demo_data_generate(*, scale: str, seed: int, log: Log = print) -> dict[str, 
 
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}")
-    DemoGenerator(scale=SCALES[scale], seed=seed, log=log).run()
+    # A bulk load is not a series of edits: no history events for invented records. Trigger
+    # changes are transactional, so they are back on whatever happens.
+    with connection.cursor() as cursor:
+        for table in domain_tables():
+            cursor.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(table)))
+        DemoGenerator(scale=SCALES[scale], seed=seed, log=log).run()
+        for table in domain_tables():
+            cursor.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(table)))
     return domain_record_counts()
 
 

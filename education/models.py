@@ -1,12 +1,15 @@
 """Explosive ordnance risk education (EORE, IMAS 12.10)."""
 
+import pghistory
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.history import history_trackers
 from core.models import ReportedRecord
 
 
+@pghistory.track(*history_trackers())
 class RiskEducationSession(ReportedRecord):
     """A risk education session and whom it reached, disaggregated by sex and age (SADD)."""
 

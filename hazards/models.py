@@ -3,6 +3,7 @@
 Every area is stored in square metres, one unit only; pages display ha or km² as needed.
 """
 
+import pghistory
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
@@ -10,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import ChoiceArrayField, GeographyArea
+from core.history import history_trackers
 from core.models import ReportedRecord, TrackedModel
 from reference.models import OrdnanceCategory
 
@@ -43,6 +45,7 @@ class LandUse(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+@pghistory.track(*history_trackers(), exclude=["area_m2"])
 class HazardArea(ReportedRecord):
     """A suspected or confirmed hazardous area, with what land release has done to it.
 
@@ -142,6 +145,7 @@ class HazardArea(ReportedRecord):
         return self.area_cancelled_m2 + self.area_reduced_m2 + self.area_cleared_m2
 
 
+@pghistory.track(*history_trackers())
 class LandReleaseActivity(ReportedRecord):
     """A survey, clearance, spot task, marking, inspection or handover, and what it released."""
 
@@ -227,6 +231,7 @@ class LandReleaseActivity(ReportedRecord):
         return self.area_cancelled_m2 + self.area_reduced_m2 + self.area_cleared_m2
 
 
+@pghistory.track(*history_trackers())
 class ItemFound(TrackedModel):
     """An explosive ordnance item found during an activity (counted for Article 7 Form G)."""
 
@@ -257,6 +262,7 @@ class ItemFound(TrackedModel):
         return f"{self.quantity} × {self.get_category_display()}"
 
 
+@pghistory.track(*history_trackers())
 class QualityInspection(TrackedModel):
     """A quality assurance or quality control inspection of an activity (IMAS 07.40)."""
 
@@ -288,6 +294,7 @@ class QualityInspection(TrackedModel):
         return f"{self.get_kind_display()} {self.inspection_date}"
 
 
+@pghistory.track(*history_trackers())
 class NonConformity(TrackedModel):
     class Severity(models.TextChoices):
         MINOR = "minor", _("Minor")

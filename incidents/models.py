@@ -1,5 +1,6 @@
 """Explosive ordnance incidents and casualties (IMAS 10.60, Landmine Monitor)."""
 
+import pghistory
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator
@@ -7,10 +8,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import ChoiceArrayField
+from core.history import history_trackers
 from core.models import ReportedRecord, TrackedModel
 from reference.models import Activation, OrdnanceCategory
 
 
+@pghistory.track(*history_trackers())
 class Incident(ReportedRecord):
     """An accident or incident with explosive ordnance.
 
@@ -123,6 +126,7 @@ class Incident(ReportedRecord):
         return self.device_category != self.device_category_reported
 
 
+@pghistory.track(*history_trackers())
 class IncidentSource(TrackedModel):
     """One report of the incident: reconciling sources keeps every one with its reliability."""
 
@@ -170,6 +174,7 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+@pghistory.track(*history_trackers())
 class Casualty(TrackedModel):
     """A person killed or injured by a device. Counts follow the incident's workflow status.
 
@@ -241,6 +246,7 @@ class Casualty(TrackedModel):
         return f"{self.get_outcome_display()}, {self.get_sex_display()}, {self.age or '?'}"
 
 
+@pghistory.track(*history_trackers(), fields=["casualty", "pseudonymised_at", "updated_at", "updated_by"])
 class CasualtyIdentity(TrackedModel):
     """Personal data of a casualty: readable only with `incidents.view_casualtyidentity`.
 
@@ -251,6 +257,7 @@ class CasualtyIdentity(TrackedModel):
         Casualty, on_delete=models.CASCADE, related_name="identity", verbose_name=_("casualty")
     )
     full_name = models.CharField(_("full name"), max_length=200)
+    pseudonymised_at = models.DateTimeField(_("pseudonymised at"), null=True, blank=True, editable=False)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -262,3 +269,25 @@ class CasualtyIdentity(TrackedModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class IdentityAccessLog(models.Model):
+    """Every read of a casualty's identity: who, when, which record, through which channel."""
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        PAGE = "page", _("Page")
+
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    casualty = models.ForeignKey(Casualty, on_delete=models.CASCADE, related_name="identity_reads")
+    accessed_at = models.DateTimeField(_("read at"), auto_now_add=True, db_index=True)
+    channel = models.CharField(_("channel"), max_length=4, choices=Channel.choices)
+    path = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("casualty identity read")
+        verbose_name_plural = _("casualty identity reads")
+        ordering = ["-accessed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.casualty_id} ({self.accessed_at:%Y-%m-%d %H:%M})"

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rest_framework.authtoken",
     "django_celery_beat",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "core",
     "accounts",
     "reference",
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every change made through a page is recorded with its user and URL.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
