@@ -70,7 +70,6 @@ class ReportedRecord(TrackedModel):
         default=RecordStatus.DRAFT,
         db_index=True,
     )
-    # NULL rather than "": records sent without one must not collide in the unique constraint.
     status_reason = models.CharField(
         _("reason of the last status change"),
         max_length=500,
@@ -83,6 +82,7 @@ class ReportedRecord(TrackedModel):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False, db_index=True)
     # Optimistic concurrency: every change raises the version; the API sends it as the ETag.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
+    # NULL rather than "": records sent without one must not collide in the unique constraint.
     external_id = models.CharField(  # noqa: DJ001
         _("external identifier"),
         max_length=100,
@@ -92,7 +92,8 @@ class ReportedRecord(TrackedModel):
     )
 
     objects = LiveManager()
-    all_objects = models.Manager()
+    # Deleted records too: history, restoring, and related lookups.
+    all_objects = models.Manager()  # noqa: DJ012
 
     class Meta:
         abstract = True
