@@ -22,3 +22,10 @@ def recorded(*, user, action: str, reason: str = "", **extra):
     with pghistory.context(user=user_id, username=getattr(user, "username", None), action=action, reason=reason,
                            **extra):  # fmt: skip
         yield
+
+
+def record_history(record) -> list:
+    """The versions of one record, oldest first, with their context (user, action, reason)."""
+    from pghistory.models import Events
+
+    return list(Events.objects.tracks(record).order_by("pgh_created_at", "pgh_id"))

@@ -142,7 +142,8 @@ def hazard_areas_recompute(*, ids: Iterable[int] | None = None, new_version: boo
                    MAX(COALESCE(a.end_date, a.start_date)) FILTER (WHERE a.kind = 'handover') AS handed_over_on,
                    MAX(COALESCE(a.end_date, a.start_date)) AS last_activity_on
             FROM hazards_hazardarea h
-            LEFT JOIN hazards_landreleaseactivity a ON a.hazard_area_id = h.id AND a.status = %s
+            LEFT JOIN hazards_landreleaseactivity a
+                   ON a.hazard_area_id = h.id AND a.status = %s AND a.deleted_at IS NULL
             WHERE %s::bigint[] IS NULL OR h.id = ANY(%s::bigint[])
             GROUP BY h.id, h.area_m2
         ), released AS (

@@ -82,7 +82,7 @@ def _prefixed(prefix: str, errors: dict[str, list[str]]) -> dict[str, list[str]]
     return {f"{prefix}.{field}": messages for field, messages in errors.items()}
 
 
-def _incident_touch(incident_id: int, user) -> None:
+def incident_touch(incident_id: int, user) -> None:
     """A casualty is part of its incident's report: its change is a new version of the incident
     (ETag, If-None-Match, and `updated_since` syncs of incidents see it)."""
     Incident.objects.filter(pk=incident_id).update(
@@ -217,7 +217,7 @@ def casualty_add(*, incident: Incident, user, data: Mapping[str, Any]) -> Casual
     identity = getattr(casualty, "_identity_data", None)
     if identity is not None:
         CasualtyIdentity.objects.create(casualty=casualty, created_by=casualty.created_by, **identity)
-    _incident_touch(incident.pk, user)
+    incident_touch(incident.pk, user)
     return casualty
 
 
@@ -234,5 +234,5 @@ def casualty_update(*, casualty: Casualty, user, data: Mapping[str, Any]) -> Cas
     casualty_validate(casualty)
     stamp(casualty, user)
     casualty.save()
-    _incident_touch(casualty.incident_id, user)
+    incident_touch(casualty.incident_id, user)
     return casualty

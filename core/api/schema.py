@@ -65,7 +65,7 @@ def add_common_responses(result, generator, request, public):
             responses.setdefault("429", _error("Too many requests.", headers=RETRY_AFTER))
             if method in ("post", "put", "patch") or "statistics" in path or method == "get":
                 responses.setdefault("400", _error("Invalid input or filter.", "ValidationErrors"))
-            if "{" in path or method in ("post", "put", "patch", "delete"):
+            if "/auth/token/" not in path or method != "post":
                 responses.setdefault("403", _error("Not allowed for your role or organisation."))
             if "{" in path:
                 responses.setdefault("404", _error("No such record, or not visible to you."))

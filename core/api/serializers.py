@@ -22,3 +22,38 @@ class RecordSerializer(serializers.ModelSerializer):
     class Meta:
         # Uniqueness of external_id is the API's idempotency, not a validation error.
         validators = []
+
+
+class TransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Required to reject or reopen."
+    )
+
+
+TRANSITION_REQUEST = TransitionSerializer
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    """One version of a record, from its history."""
+
+    at = serializers.DateTimeField(source="pgh_created_at")
+    event = serializers.CharField(source="pgh_label", help_text="insert, update or delete (of the row)")
+    action = serializers.SerializerMethodField(help_text="create, update, submit, approve, reject, reopen, delete...")
+    user = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField(help_text="Changed fields: [old value, new value].")
+
+    def _context(self, event) -> dict:
+        return event.pgh_context or {}
+
+    def get_action(self, event) -> str | None:
+        return self._context(event).get("action")
+
+    def get_user(self, event) -> str | None:
+        return self._context(event).get("username")
+
+    def get_reason(self, event) -> str:
+        return self._context(event).get("reason") or ""
+
+    def get_changes(self, event) -> dict:
+        return event.pgh_diff or {}

@@ -11,20 +11,29 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.selectors import is_authority, user_organisation
 from core.api.concurrency import check_if_match, etag, not_modified
+from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
+from core.api.serializers import TRANSITION_REQUEST, HistoryEventSerializer
+from core.history import record_history, recorded
 from core.models import RecordStatus
 from core.selectors import can_report, record_editable, records_visible
+from core.workflow import record_delete, record_restore, record_transition
 from reference.models import Organisation
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
     description="The ETag of the version you read. Stale: 412. Required (428) when someone else changed the "
     "record last.",
+)  # fmt: skip
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Optional: the ETag you read; a stale one answers 412.",
 )  # fmt: skip
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
@@ -42,11 +51,20 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     define `service_create(...)` and `service_update(...)`."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    permission_classes = [IsAuthenticated, RolePermissions]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering = ("-updated_at", "-id")
     # Path from the record to the one carrying organisation and status (e.g. "incident__").
     via = ""
+    # Path to the administrative area, for authority staff limited to régions.
+    region_path: str | None = None
     geometry_field: str | None = None
+
+    @property
+    def permission_by_action(self) -> dict[str, str]:
+        # Transitions check their own rights (core.workflow); reading the record is the floor.
+        view = f"{self.queryset.model._meta.app_label}.view_{self.queryset.model._meta.model_name}"
+        return dict.fromkeys(("submit", "approve", "reject", "reopen", "history", "restore"), view)
 
     def get_renderers(self):
         renderers = [JSONRenderer()]
@@ -59,7 +77,7 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         return self.queryset.all()
 
     def get_queryset(self):
-        return records_visible(self.base_queryset(), self.request.user, via=self.via)
+        return records_visible(self.base_queryset(), self.request.user, via=self.via, region_path=self.region_path)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -121,7 +139,7 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         data.pop("organisation", None)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), recorded(user=request.user, action="create"):
                 record = self.service_create(user=request.user, organisation=organisation, data=data)
         except IntegrityError:
             # Two retries raced: the other one won, answer with its record.
@@ -147,7 +165,8 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
             if "organisation" in data and data["organisation"] != locked.organisation:
                 raise ValidationError({"organisation": [_("The reporting organisation of a record does not change.")]})
             data.pop("organisation", None)
-            updated = self.service_update(record=locked, user=request.user, data=data)
+            with recorded(user=request.user, action="update"):
+                updated = self.service_update(record=locked, user=request.user, data=data)
         return self._respond(updated)
 
     @extend_schema(parameters=[IF_MATCH])
@@ -172,7 +191,7 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def service_delete(self, *, record, user) -> None:
-        record.delete()
+        record_delete(record=record, user=user)
 
     @extend_schema(
         parameters=[
@@ -203,6 +222,70 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("organisation", None)
-        with transaction.atomic():
+        with transaction.atomic(), recorded(user=request.user, action="create"):
             record = self.service_create(user=request.user, organisation=organisation, data=data)
         return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))
+
+    # --- workflow ------------------------------------------------------------------------------
+
+    def _transition(self, request, action_name: str) -> Response:
+        record = self.get_object()
+        reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
+        if not isinstance(reason, str):
+            raise ValidationError({"reason": [_("Give the reason as text.")]})
+        with transaction.atomic():
+            locked = type(record).objects.select_for_update().get(pk=record.pk)
+            # A precondition is optional here: an approver acts on what is submitted.
+            if request.headers.get("If-Match"):
+                check_if_match(request, locked)
+            updated = record_transition(record=locked, user=request.user, action=action_name, reason=reason)
+        return self._respond(updated)
+
+    @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Sends a draft or rejected record to the authority for approval."""
+        return self._transition(request, "submit")
+
+    @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approves a submitted record: from now on it counts in the national figures."""
+        return self._transition(request, "approve")
+
+    @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Rejects a submitted record; `reason` is required and goes back to the reporter."""
+        return self._transition(request, "reject")
+
+    @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Sends an approved record back for correction (to submitted); `reason` is required."""
+        return self._transition(request, "reopen")
+
+    @extend_schema(responses=HistoryEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """Every version of the record: who, when, which action, why, and what changed."""
+        record = self._any_visible(pk)
+        return Response(HistoryEventSerializer(record_history(record), many=True).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def restore(self, request, pk=None):
+        """Brings back a deleted record, as it was."""
+        record = self._any_visible(pk)
+        if not record_editable(self.owner(record), request.user):
+            raise PermissionDenied(_("Only the reporting organisation or the authority restores this record."))
+        with transaction.atomic():
+            restored = record_restore(record=record, user=request.user)
+        return self._respond(restored)
+
+    def _any_visible(self, pk):
+        """Deleted records too: their history and their restoring."""
+        model = self.queryset.model
+        everything = getattr(model, "all_objects", model.objects).all()
+        queryset = records_visible(everything, self.request.user, via=self.via, region_path=self.region_path)
+        return get_object_or_404(queryset, pk=pk)

@@ -62,6 +62,18 @@ class CasualtyViewSet(RecordViewSet):
 
     # External identifiers of casualties are unique per incident: no upsert route by them alone.
     external = None
+    # A casualty follows its incident through the workflow.
+    submit = approve = reject = reopen = restore = None
+    region_path = "incident__admin_area"
+
+    def service_delete(self, *, record, user) -> None:
+        # Part of its incident's report: removed from it, its last state kept in the history.
+        from core.history import recorded
+
+        with recorded(user=user, action="delete"):
+            incident_id = record.incident_id
+            record.delete()
+            services.incident_touch(incident_id, user)
 
     def service_create(self, *, user, organisation, data):
         incident = data.pop("incident")

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts import roles
 from accounts.models import Profile
 
 
@@ -12,9 +13,12 @@ def fresh_throttle_counters():
     cache.clear()
 
 
-def _member(django_user_model, username: str, organisation):
+def _member(django_user_model, username: str, organisation, role: str):
+    from django.contrib.auth.models import Group
+
     user = django_user_model.objects.create_user(username, password=f"pw-{username}-42")
     Profile.objects.create(user=user, organisation=organisation)
+    user.groups.add(Group.objects.get(name=role))
     return user
 
 
@@ -30,25 +34,25 @@ def _client(user) -> APIClient:
 
 @pytest.fixture
 def officer_user(django_user_model, authority):
-    return _member(django_user_model, "awa", authority)
+    return _member(django_user_model, "awa", authority, roles.IM_OFFICER)
 
 
 @pytest.fixture
 def alice(django_user_model, partner_a):
     """Partner A's data manager."""
-    return _member(django_user_model, "alice", partner_a)
+    return _member(django_user_model, "alice", partner_a, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture
 def bob(django_user_model, partner_a):
     """A second user of partner A."""
-    return _member(django_user_model, "bob", partner_a)
+    return _member(django_user_model, "bob", partner_a, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture
 def charlie(django_user_model, partner_b):
     """Partner B: should have no access to partner A's drafts."""
-    return _member(django_user_model, "charlie", partner_b)
+    return _member(django_user_model, "charlie", partner_b, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture

@@ -95,9 +95,12 @@ def test_the_authority_reports_for_a_partner(api_officer):
 
 
 def test_an_account_without_organisation_cannot_write(django_user_model):
+    from django.contrib.auth.models import Group
     from rest_framework.test import APIClient
 
     user = django_user_model.objects.create_user("nobody", password="pw-nobody-1")
+    # The role allows writing, but no organisation to report for.
+    user.groups.add(Group.objects.get(name="partner_data_manager"))
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(user)
     response = client.post("/api/v1/hazard-areas/", hazard_payload(), format="json")

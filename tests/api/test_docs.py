@@ -14,10 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Profile
+from accounts.roles import PARTNER_DATA_MANAGER
 from core.models import RecordStatus
 from hazards.services import hazard_area_create
 from incidents.models import Incident
@@ -50,6 +52,7 @@ def test_the_guide_has_examples_in_both_languages():
 def _member(django_user_model, username: str, organisation: Organisation, password: str = PASSWORD):
     user = django_user_model.objects.create_user(username, password=password)
     Profile.objects.create(user=user, organisation=organisation)
+    user.groups.add(Group.objects.get(name=PARTNER_DATA_MANAGER))
     return user
 
 

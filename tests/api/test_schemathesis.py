@@ -5,6 +5,7 @@ Bounded in time: a few examples per operation, as partner A (a real token, real 
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Group
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -48,6 +49,7 @@ def partner_token(django_user_model, partner_a):
 
     user = django_user_model.objects.create_user("fuzzer", password="pw-fuzzer-1")
     Profile.objects.create(user=user, organisation=partner_a)
+    user.groups.add(Group.objects.get(name="partner_data_manager"))
     return Token.objects.create(user=user).key
 
 
