@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin, with_validator
 from incidents import services
-from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
+from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident, IncidentSource
+from incidents.selectors import IDENTITY_PERMISSION, casualty_identity_get
 
 
 class CasualtyInline(AuditedInline, admin.TabularInline):
@@ -95,5 +96,32 @@ class CasualtyAdmin(admin.ModelAdmin):
     exclude = ("created_by", "updated_by")
     inlines = (CasualtyIdentityInline,)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The identity inline shows personal data: the read is logged like an API read.
+        if request.method == "GET" and request.user.has_perm(IDENTITY_PERMISSION):
+            casualty = Casualty.objects.filter(pk=object_id).first()
+            if casualty is not None:
+                casualty_identity_get(user=request.user, casualty=casualty, channel="page", path=request.path)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         return with_validator(super().get_form(request, obj, change, **kwargs), services.casualty_validate)
+
+
+@admin.register(IdentityAccessLog)
+class IdentityAccessLogAdmin(admin.ModelAdmin):
+    """Who read which casualty's identity, when, and how: read-only."""
+
+    list_display = ("accessed_at", "user", "casualty", "channel", "path")
+    list_filter = ("channel", "user")
+    date_hierarchy = "accessed_at"
+    list_select_related = ("user", "casualty")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

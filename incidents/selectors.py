@@ -1,18 +1,26 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, F, Func, QuerySet, Value
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
 
 from core.models import RecordStatus
-from incidents.models import Casualty, CasualtyIdentity, Incident
+from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident
 
 IDENTITY_PERMISSION = "incidents.view_casualtyidentity"
 
 
-def casualty_identity_get(*, user, casualty: Casualty) -> CasualtyIdentity | None:
-    """A casualty's identity, only for a role that holds the permission to read it."""
+def casualty_identity_get(*, user, casualty: Casualty, channel: str, path: str = "") -> CasualtyIdentity | None:
+    """A casualty's identity, only for a role that holds the permission to read it.
+
+    Every read is logged (who, when, which record, API or page): personal data of people in
+    a conflict zone.
+    """
     if not user.has_perm(IDENTITY_PERMISSION):
-        raise PermissionDenied("Reading casualty identities needs a permission this role does not have.")
-    return CasualtyIdentity.objects.filter(casualty=casualty).first()
+        raise PermissionDenied(_("Reading casualty identities needs a permission your role does not have."))
+    identity = CasualtyIdentity.objects.filter(casualty=casualty).first()
+    if identity is not None:
+        IdentityAccessLog.objects.create(user=user, casualty=casualty, channel=channel, path=path[:300])
+    return identity
 
 
 def incidents_reclassified() -> QuerySet[Incident]:

@@ -1,13 +1,17 @@
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
 
 from core.api.views import RecordViewSet
 from core.selectors import record_editable
 from incidents import services
-from incidents.api.serializers import CasualtySerializer, IncidentSerializer
+from incidents.api.serializers import CasualtyIdentitySerializer, CasualtySerializer, IncidentSerializer
 from incidents.filters import CasualtyFilter, IncidentFilter
 from incidents.models import Casualty, Incident, IncidentSource
+from incidents.selectors import casualty_identity_get
 
 
 class IncidentViewSet(RecordViewSet):
@@ -65,6 +69,16 @@ class CasualtyViewSet(RecordViewSet):
     # A casualty follows its incident through the workflow.
     submit = approve = reject = reopen = restore = None
     region_path = "incident__admin_area"
+
+    @extend_schema(responses=CasualtyIdentitySerializer)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def identity(self, request, pk=None):
+        """The casualty's identity: only for roles allowed to read it; every read is logged."""
+        casualty = self.get_object()
+        found = casualty_identity_get(user=request.user, casualty=casualty, channel="api", path=request.path)
+        if found is None:
+            raise NotFound()
+        return Response(CasualtyIdentitySerializer(found).data)
 
     def service_delete(self, *, record, user) -> None:
         # Part of its incident's report: removed from it, its last state kept in the history.

@@ -229,6 +229,13 @@ LOGGING = {
 # GDAL here only reads files an administrator names on the command line.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# Reconciliation: incidents probably the same event, hazards overlapping an open one.
+RECONCILIATION_DAYS = env.int("RECONCILIATION_DAYS", default=3)
+RECONCILIATION_DISTANCE_M = env.int("RECONCILIATION_DISTANCE_M", default=5000)
+HAZARD_OVERLAP_THRESHOLD = env.float("HAZARD_OVERLAP_THRESHOLD", default=0.5)
+# Casualty identities older than this are pseudonymised by `pseudonymise_identities`.
+IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=10)
+
 # generate_demo_data writes invented records: refused where this is False (production).
 DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", default=True)
 
