@@ -4,14 +4,22 @@ through the domain services so that the admin obeys the same rules as the API.""
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.gis import forms as gis_forms
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import MultiPolygon
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.history import record_history
+from core.selectors import records_visible
 from core.widgets import MapWidget
+from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_transition, transition_allowed
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
@@ -122,9 +130,86 @@ class ServiceAdmin(admin.ModelAdmin):
 
     form = DomainRulesForm
     validator: Callable | None = None
+    change_form_template = "admin/record_change_form.html"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         return with_validator(super().get_form(request, obj, change, **kwargs), type(self).validator)
+
+    def get_queryset(self, request):
+        # The same scoping as the API: one permission path (core.selectors).
+        return records_visible(super().get_queryset(request), request.user)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{info[0]}_{info[1]}_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if object_id:
+            record = self.get_object(request, object_id)
+            if record is not None:
+                extra_context["workflow"] = {
+                    "url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_transition", args=[record.pk]),
+                    "actions": [
+                        (name, ACTION_LABELS[name])
+                        for name, rule in TRANSITIONS.items()
+                        if record.status in rule.sources
+                        and transition_allowed(user=request.user, record=record, action=name)
+                    ],
+                }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id):
+        record = self.get_object(request, object_id)
+        if record is None or request.method != "POST":
+            raise Http404
+        action = request.POST.get("action", "")
+        try:
+            record_transition(
+                record=record, user=request.user, action=action, reason=request.POST.get("workflow_reason", "")
+            )
+        except ApplicationError as exc:
+            self.message_user(
+                request, " ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message, messages.ERROR
+            )
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}, messages.SUCCESS
+            )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[record.pk])
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's versions from its recorded history (who, when, action, reason, changes)."""
+        record = self.get_object(request, object_id)
+        if record is None or not self.has_view_or_change_permission(request, record):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History"),
+            "opts": self.opts,
+            "object": record,
+            "events": record_history(record),
+        }
+        return TemplateResponse(request, "admin/record_history.html", context)
+
+    def delete_model(self, request, obj):
+        # Domain records are deleted softly: their history stays and they can be restored.
+        record_delete(record=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            record_delete(record=record, user=request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)

@@ -236,3 +236,23 @@ def casualty_update(*, casualty: Casualty, user, data: Mapping[str, Any]) -> Cas
     casualty.save()
     incident_touch(casualty.incident_id, user)
     return casualty
+
+
+def identities_pseudonymise(*, incidents_before: datetime.date) -> int:
+    """Personal data is kept no longer than needed (data minimisation): identities of casualties
+    of old incidents keep a stable pseudonym for statistics on survivors, and nothing else."""
+    from django.db.models import Value
+    from django.db.models.functions import MD5, Concat, Substr, TruncYear
+
+    identities = CasualtyIdentity.objects.filter(
+        casualty__incident__incident_date__lt=incidents_before, pseudonymised_at__isnull=True
+    )
+    with transaction.atomic():
+        return identities.update(
+            full_name=Concat(Value("PSEUDO-"), Substr(MD5(Concat(Value("casualty-"), "casualty_id")), 1, 12)),
+            date_of_birth=TruncYear("date_of_birth"),
+            address="",
+            phone="",
+            contact_person="",
+            pseudonymised_at=timezone.now(),
+        )

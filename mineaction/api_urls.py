@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import TokenView
 from assistance.api.views import AssistanceServiceViewSet, SurvivorViewSet
 from community.api.views import CommunityReportViewSet
+from core.api.queue import ApprovalQueueView
 from education.api.views import RiskEducationSessionViewSet
 from hazards.api.views import HazardAreaViewSet, LandReleaseActivityViewSet
 from incidents.api.statistics import CasualtyStatisticsView
@@ -29,5 +30,6 @@ router.register("community-reports", CommunityReportViewSet)
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("statistics/casualties/", CasualtyStatisticsView.as_view(), name="statistics-casualties"),
+    path("approval-queue/", ApprovalQueueView.as_view(), name="approval-queue"),
     path("", include(router.urls)),
 ]

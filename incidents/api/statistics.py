@@ -49,6 +49,8 @@ class CasualtyStatisticsView(APIView):
             raise ValidationError(
                 {"group_by": [_("Group by one or more of: %(names)s.") % {"names": ", ".join(STATISTICS_GROUPS)}]}
             )
+        if not (request.user.has_perm("accounts.view_statistics") or is_authority(request.user)):
+            raise PermissionDenied(_("Your role does not read statistics."))
         include_submitted = request.query_params.get("include_submitted", "").lower() in ("1", "true", "yes")
         if include_submitted and not is_authority(request.user):
             raise PermissionDenied(_("Only the authority counts records that are not approved yet."))

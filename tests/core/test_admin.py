@@ -12,6 +12,14 @@ DOMAIN_APPS = {"reference", "hazards", "incidents", "education", "assistance", "
 MODELS = [m for m in admin.site._registry if m._meta.app_label in DOMAIN_APPS]
 
 
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
+
+
 @pytest.fixture
 def superuser(django_user_model):
     return django_user_model.objects.create_superuser("chef", "chef@example.org", "pw-chef-123")
@@ -21,7 +29,8 @@ def superuser(django_user_model):
 def test_every_list_and_add_page_renders_in_french(client, superuser, model):
     client.force_login(superuser)
     base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
-    for url in (base, base + "add/"):
+    pages = (base, base + "add/") if admin.site._registry[model].has_add_permission(_request(superuser)) else (base,)
+    for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()

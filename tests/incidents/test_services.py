@@ -192,9 +192,11 @@ def identified(officer, partner_a, past):
 
 
 def test_identity_is_kept_apart_and_read_only_with_the_permission(identified, officer, partner_user):
-    assert casualty_identity_get(user=officer, casualty=identified).full_name == "Aminata Traoré"
+    assert casualty_identity_get(user=officer, casualty=identified, channel="api").full_name == "Aminata Traoré"
     with pytest.raises(PermissionDenied):
-        casualty_identity_get(user=partner_user, casualty=identified)
+        casualty_identity_get(user=partner_user, casualty=identified, channel="api")
+    # Every read is logged, refused ones are not reads.
+    assert [(log.user, log.channel) for log in identified.identity_reads.all()] == [(officer, "api")]
 
 
 def test_identity_rules(officer, partner_a, past):
@@ -222,6 +224,8 @@ def test_identity_is_hidden_in_the_admin_from_a_role_without_the_permission(clie
     url = f"/admin/incidents/casualty/{identified.pk}/change/"
     client.force_login(officer)
     assert "Aminata Traoré" in client.get(url).content.decode()
+    # A page read is logged like an API read.
+    assert [(log.user, log.channel, log.path) for log in identified.identity_reads.all()] == [(officer, "page", url)]
 
     client.force_login(partner_user)
     response = client.get(url)
