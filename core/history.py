@@ -6,6 +6,7 @@ bulk updates are too); the context of a change (user, action, reason) is attache
 """
 
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pghistory
 
@@ -24,8 +25,28 @@ def recorded(*, user, action: str, reason: str = "", **extra):
         yield
 
 
-def record_history(record) -> list:
-    """The versions of one record, oldest first, with their context (user, action, reason)."""
+def record_history(record) -> list[SimpleNamespace]:
+    """The versions of one record, oldest first, with their context (user, action, reason).
+
+    Row events written by one act (a creation that also fills in derived figures) are shown
+    as one version: the act's first event, with the changes of all of them.
+    """
     from pghistory.models import Events
 
-    return list(Events.objects.tracks(record).order_by("pgh_created_at", "pgh_id"))
+    versions: list[SimpleNamespace] = []
+    for event in Events.objects.tracks(record).order_by("pgh_created_at", "pgh_id"):
+        last = versions[-1] if versions else None
+        if last is not None and event.pgh_context_id and event.pgh_context_id == last.pgh_context_id:
+            for field, (old, new) in (event.pgh_diff or {}).items():
+                last.pgh_diff[field] = [last.pgh_diff.get(field, [old])[0], new]
+            continue
+        versions.append(
+            SimpleNamespace(
+                pgh_created_at=event.pgh_created_at,
+                pgh_label=event.pgh_label,
+                pgh_context_id=event.pgh_context_id,
+                pgh_context=event.pgh_context or {},
+                pgh_diff=dict(event.pgh_diff or {}),
+            )
+        )
+    return versions

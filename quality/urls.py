@@ -1,2 +1,6 @@
+from django.urls import path
+
+from quality.views import report
+
 app_name = "quality"
-urlpatterns: list = []
+urlpatterns = [path("", report, name="report")]

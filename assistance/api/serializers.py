@@ -4,7 +4,7 @@ from assistance.models import AssistanceService, Survivor
 from core.api.serializers import RecordSerializer
 from incidents.models import Casualty
 
-READ_ONLY = ("id", "status", "version", "created_at", "updated_at")
+READ_ONLY = ("id", "status", "status_reason", "version", "created_at", "updated_at")
 
 
 class SurvivorSerializer(RecordSerializer):
@@ -13,7 +13,7 @@ class SurvivorSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Survivor
         fields = (
-            "id", "external_id", "organisation", "status", "version", "casualty", "needs", "has_disability",
+            "id", "external_id", "organisation", "status", "status_reason", "version", "casualty", "needs", "has_disability",
             "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = READ_ONLY
@@ -37,7 +37,7 @@ class AssistanceServiceSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = AssistanceService
         fields = (
-            "id", "external_id", "organisation", "status", "version", "survivor", "service_type", "provider",
+            "id", "external_id", "organisation", "status", "status_reason", "version", "survivor", "service_type", "provider",
             "provider_name", "start_date", "end_date", "outcome", "notes", "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = READ_ONLY

@@ -11,7 +11,7 @@ class CommunityReportSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = CommunityReport
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "version", "report_date", "subject",
+            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "report_date", "subject",
             "location", "suspected_area", "locality", "admin_area", "item_category", "item_count", "reporter_name",
             "description", "outcome", "hazard_area", "spot_task", "created_at", "updated_at",
         )  # fmt: skip

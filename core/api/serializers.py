@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from reference.models import Organisation
 
-RECORD_READ_ONLY = ("id", "reference", "status", "version", "admin_area", "created_at", "updated_at")
+RECORD_READ_ONLY = ("id", "reference", "status", "status_reason", "version", "admin_area", "created_at", "updated_at")
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -43,17 +43,17 @@ class HistoryEventSerializer(serializers.Serializer):
     reason = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField(help_text="Changed fields: [old value, new value].")
 
-    def _context(self, event) -> dict:
+    def _event_context(self, event) -> dict:
         return event.pgh_context or {}
 
     def get_action(self, event) -> str | None:
-        return self._context(event).get("action")
+        return self._event_context(event).get("action")
 
     def get_user(self, event) -> str | None:
-        return self._context(event).get("username")
+        return self._event_context(event).get("username")
 
     def get_reason(self, event) -> str:
-        return self._context(event).get("reason") or ""
+        return self._event_context(event).get("reason") or ""
 
     def get_changes(self, event) -> dict:
         return event.pgh_diff or {}

@@ -6,7 +6,7 @@ class RiskEducationSessionSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = RiskEducationSession
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "version", "session_date", "location",
+            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "session_date", "location",
             "locality", "admin_area", "method", "target_group", "girls", "boys", "women", "men", "with_disability",
             "notes", "created_at", "updated_at",
         )  # fmt: skip

@@ -8,7 +8,7 @@ class HazardAreaSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = HazardArea
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "version", "name", "land_class", "geometry",
+            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "name", "land_class", "geometry",
             "area_m2", "contamination_types", "evidence", "evidence_description", "hazard_status",
             "hazard_status_date", "hazard_status_reason", "blocked_land_use", "beneficiaries", "priority",
             "survey_date", "admin_area", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
@@ -39,7 +39,7 @@ class LandReleaseActivitySerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = LandReleaseActivity
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "version", "kind", "report_type",
+            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "kind", "report_type",
             "hazard_area", "location", "admin_area", "start_date", "end_date", "area_unit", "area_cancelled_m2",
             "area_reduced_m2", "area_cleared_m2", "cancelled_geometry", "reduced_geometry", "cleared_geometry",
             "clearance_depth_cm", "handover_men", "handover_women", "handover_boys", "handover_girls", "notes",
@@ -55,3 +55,32 @@ class LandReleaseActivitySerializer(RecordSerializer):
 
             # A report can only point at a hazard its author can see.
             self.fields["hazard_area"].queryset = records_visible(HazardArea.objects.all(), request.user)
+
+
+class HazardAreaOverlapCandidateSerializer(serializers.ModelSerializer):
+    """An open hazardous area that overlaps the one asked about: probably the same land."""
+
+    organisation = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    overlap_m2 = serializers.SerializerMethodField(help_text="Area shared by the two polygons, in m².")
+    share = serializers.SerializerMethodField(help_text="The overlap as a part (0 to 1) of the smaller of the two.")
+
+    class Meta:
+        model = HazardArea
+        fields = (
+            "id", "reference", "organisation", "status", "hazard_status", "land_class", "survey_date", "geometry",
+            "area_m2", "overlap_m2", "share",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_overlap_m2(self, hazard) -> float:
+        return round(hazard.overlap_m2, 1)
+
+    def get_share(self, hazard) -> float:
+        return round(hazard.share, 3)
+
+
+class HazardAreaMergeSerializer(serializers.Serializer):
+    duplicate = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id of the hazardous area merged into this one, then deleted."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=400, help_text="Why they are one.")

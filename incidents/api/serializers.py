@@ -55,7 +55,7 @@ class IncidentSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Incident
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "version", "incident_class",
+            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "incident_class",
             "incident_date", "incident_time", "location", "locality", "admin_area", "device_category",
             "device_category_reported", "ordnance_type", "activation", "how_activated", "person_activated",
             "moved_or_tampered", "activity_at_time", "description", "casualties", "sources", "created_at",
@@ -69,3 +69,37 @@ class IncidentSerializer(RecordSerializer):
                 "help_text": "What the reporter called the device; defaults to the model's category, else unknown.",
             },
         }
+
+
+class IncidentDuplicateCandidateSerializer(serializers.ModelSerializer):
+    """An incident that is probably the same event as the one asked about."""
+
+    organisation = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    distance_m = serializers.SerializerMethodField(help_text="Distance between the two locations, in metres.")
+    days_apart = serializers.IntegerField(read_only=True, help_text="Days between the two incident dates.")
+    killed = serializers.IntegerField(read_only=True, help_text="Casualties killed in this incident.")
+    injured = serializers.IntegerField(read_only=True, help_text="Casualties injured in this incident.")
+    score = serializers.SerializerMethodField(
+        help_text="0 to 1: nearness in place and time, alike casualty counts, same or compatible device."
+    )
+
+    class Meta:
+        model = Incident
+        fields = (
+            "id", "reference", "organisation", "status", "incident_date", "location", "device_category", "distance_m",
+            "days_apart", "killed", "injured", "score",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_distance_m(self, incident) -> float:
+        return round(incident.distance_m, 1)
+
+    def get_score(self, incident) -> float:
+        return round(incident.score, 3)
+
+
+class IncidentMergeSerializer(serializers.Serializer):
+    duplicate = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id of the incident merged into this one, then deleted."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=400, help_text="Why they are one.")

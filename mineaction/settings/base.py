@@ -133,6 +133,8 @@ if TIME_ZONE not in available_timezones():
 USE_I18N = True
 USE_TZ = True
 
+LOGIN_URL = "admin:login"
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
