@@ -13,9 +13,18 @@ class SurvivorSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Survivor
         fields = (
-            "id", "external_id", "organisation", "status", "status_reason", "version", "casualty", "needs", "has_disability",
-            "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "external_id",
+            "organisation",
+            "status",
+            "status_reason",
+            "version",
+            "casualty",
+            "needs",
+            "has_disability",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = READ_ONLY
 
     def __init__(self, *args, **kwargs):
@@ -30,16 +39,32 @@ class SurvivorSerializer(RecordSerializer):
 class AssistanceServiceSerializer(RecordSerializer):
     survivor = serializers.PrimaryKeyRelatedField(queryset=Survivor.objects.all())
     provider = serializers.SlugRelatedField(
-        slug_field="acronym", queryset=AssistanceService._meta.get_field("provider").related_model.objects.all(),
-        required=False, allow_null=True,
-    )  # fmt: skip
+        slug_field="acronym",
+        queryset=AssistanceService._meta.get_field("provider").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+    )
 
     class Meta(RecordSerializer.Meta):
         model = AssistanceService
         fields = (
-            "id", "external_id", "organisation", "status", "status_reason", "version", "survivor", "service_type", "provider",
-            "provider_name", "start_date", "end_date", "outcome", "notes", "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "external_id",
+            "organisation",
+            "status",
+            "status_reason",
+            "version",
+            "survivor",
+            "service_type",
+            "provider",
+            "provider_name",
+            "start_date",
+            "end_date",
+            "outcome",
+            "notes",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = READ_ONLY
 
     def __init__(self, *args, **kwargs):

@@ -11,9 +11,28 @@ class CommunityReportSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = CommunityReport
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "report_date", "subject",
-            "location", "suspected_area", "locality", "admin_area", "item_category", "item_count", "reporter_name",
-            "description", "outcome", "hazard_area", "spot_task", "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "reference",
+            "external_id",
+            "organisation",
+            "status",
+            "status_reason",
+            "version",
+            "report_date",
+            "subject",
+            "location",
+            "suspected_area",
+            "locality",
+            "admin_area",
+            "item_category",
+            "item_count",
+            "reporter_name",
+            "description",
+            "outcome",
+            "hazard_area",
+            "spot_task",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = (*RECORD_READ_ONLY, "outcome")
         extra_kwargs = {"location": {"required": False, "allow_null": True}}

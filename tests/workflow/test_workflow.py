@@ -152,7 +152,8 @@ def test_old_identities_are_pseudonymised(officer, partner_a):
     call_command("pseudonymise_identities", "--years", "10", stdout=out)
     assert out.getvalue().startswith("1 identities")
     scrubbed = CasualtyIdentity.objects.get(casualty__incident=old)
-    assert scrubbed.full_name.startswith("PSEUDO-") and len(scrubbed.full_name) == 19
+    assert scrubbed.full_name.startswith("PSEUDO-")
+    assert len(scrubbed.full_name) == 19
     assert (scrubbed.phone, scrubbed.date_of_birth) == ("", datetime.date(1990, 1, 1))
     assert scrubbed.pseudonymised_at is not None
     assert CasualtyIdentity.objects.get(casualty__incident=recent).full_name == "Hawa Diarra"
