@@ -161,3 +161,44 @@ def test_old_identities_are_pseudonymised(officer, partner_a):
     call_command("pseudonymise_identities", "--years", "10", stdout=StringIO())
     assert CasualtyIdentity.objects.get(casualty__incident=old).full_name == scrubbed.full_name
     assert Incident.objects.count() == 2
+
+
+def test_the_queue_page_lists_what_waits_with_links(client, api_alice, officer_user):
+    incident = api_alice.post("/api/v1/incidents/", incident_payload(), format="json").json()
+    api_alice.post(f"/api/v1/incidents/{incident['id']}/submit/")
+    client.force_login(officer_user)
+    response = client.get("/queue/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="/admin/incidents/incident/{incident["id"]}/change/"' in html
+    assert incident["reference"] in html
+    assert "Soumis" in html
+    assert client.get("/queue/").status_code == 200
+    client.logout()
+    assert client.get("/queue/").status_code == 302
+
+
+def test_the_admin_record_page_approves_and_rejects_with_a_reason(client, api_alice, officer_user):
+    officer_user.is_staff = True
+    officer_user.save()
+    incident = api_alice.post("/api/v1/incidents/", incident_payload(), format="json").json()
+    api_alice.post(f"/api/v1/incidents/{incident['id']}/submit/")
+    client.force_login(officer_user)
+    page = f"/admin/incidents/incident/{incident['id']}/change/"
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="action" value="approve"' in html
+    assert 'name="action" value="submit"' not in html
+
+    transition = f"/admin/incidents/incident/{incident['id']}/transition/"
+    refused = client.post(
+        transition, {"action": "reject", "workflow_reason": ""}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "A reason is required to reject." in refused.content.decode()
+    client.post(transition, {"action": "reject", "workflow_reason": "Source non fiable"})
+    rejected = Incident.objects.get(pk=incident["id"])
+    assert (rejected.status, rejected.status_reason) == ("rejected", "Source non fiable")
+
+    history = client.get(f"/admin/incidents/incident/{incident['id']}/history/", HTTP_ACCEPT_LANGUAGE="en")
+    assert history.status_code == 200
+    assert "Source non fiable" in history.content.decode()
+    assert "awa" in history.content.decode()
