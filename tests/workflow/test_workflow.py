@@ -202,3 +202,19 @@ def test_the_admin_record_page_approves_and_rejects_with_a_reason(client, api_al
     assert history.status_code == 200
     assert "Source non fiable" in history.content.decode()
     assert "awa" in history.content.decode()
+
+
+@pytest.mark.celery_worker
+def test_pseudonymisation_runs_nightly_on_a_worker(celery_worker):
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    from incidents.tasks import pseudonymise_identities_task
+
+    # Transactional tests empty the tables the migration filled: run its step again (idempotent).
+    importlib.import_module("incidents.migrations.0004_pseudonymisation_schedule").schedule(apps, None)
+    task = PeriodicTask.objects.get(name="Pseudonymise old casualty identities")
+    assert (task.task, task.crontab.hour, task.crontab.minute) == ("incidents.pseudonymise_identities", "2", "30")
+    assert pseudonymise_identities_task.delay().get(timeout=20) == 0
