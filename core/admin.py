@@ -196,7 +196,7 @@ class ServiceAdmin(admin.ModelAdmin):
             raise Http404
         context = {
             **self.admin_site.each_context(request),
-            "title": _("History"),
+            "title": _("History of %(record)s") % {"record": record},
             "opts": self.opts,
             "object": record,
             "events": record_history(record),
