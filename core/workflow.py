@@ -111,9 +111,11 @@ def _after_transition(record: Model) -> None:
 
 
 @transaction.atomic
-def record_delete(*, record: Model, user, reason: str = "") -> None:
-    """Soft deletion: the record leaves every list and figure; its history stays, and it can be restored."""
-    with recorded(user=user, action="delete", reason=reason):
+def record_delete(*, record: Model, user, reason: str = "", action: str = "delete") -> None:
+    """Soft deletion: the record leaves every list and figure; its history stays, and it can be restored.
+
+    `action` names the act in the history when deletion is part of another (a merge)."""
+    with recorded(user=user, action=action, reason=reason):
         type(record).all_objects.filter(pk=record.pk).update(
             deleted_at=timezone.now(), updated_by=user, version=F("version") + 1
         )
@@ -131,3 +133,8 @@ def record_restore(*, record: Model, user) -> Model:
     record.refresh_from_db()
     _after_transition(record)
     return record
+
+
+def merge_allowed(user) -> bool:
+    """Merging duplicate reports is the authority's act, for roles holding `accounts.merge_record`."""
+    return user.has_perm("accounts.merge_record") and is_authority(user)

@@ -52,11 +52,12 @@ def casualty_statistics(*, casualties: QuerySet[Casualty], group_by: list[str], 
     """Casualty counts grouped as the Landmine Monitor tables need, in one SQL query.
 
     Only approved incidents count (DOMAIN.md, Workflow) unless the authority asks for
-    submitted ones too. Identities are never read here.
+    submitted ones too; a deleted (or merged) incident never counts. Identities are never
+    read here.
     """
     statuses = [RecordStatus.APPROVED, RecordStatus.SUBMITTED] if include_submitted else [RecordStatus.APPROVED]
     rows = (
-        casualties.filter(incident__status__in=statuses)
+        casualties.filter(incident__status__in=statuses, incident__deleted_at__isnull=True)
         .annotate(**{name: STATISTICS_GROUPS[name] for name in group_by if STATISTICS_GROUPS[name] is not None})
         .values(*group_by)
         .annotate(count=Count("id"))

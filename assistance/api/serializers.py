@@ -33,7 +33,9 @@ class SurvivorSerializer(RecordSerializer):
         if request is not None:
             from core.selectors import records_visible
 
-            self.fields["casualty"].queryset = records_visible(Casualty.objects.all(), request.user, via="incident__")
+            self.fields["casualty"].queryset = records_visible(
+                Casualty.objects.filter(incident__deleted_at__isnull=True), request.user, via="incident__"
+            )
 
 
 class AssistanceServiceSerializer(RecordSerializer):

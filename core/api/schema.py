@@ -71,10 +71,12 @@ def add_common_responses(result, generator, request, public):
                 responses.setdefault("404", _error("No such record, or not visible to you."))
             elif method == "get" and "statistics" not in path and "/auth/" not in path:
                 responses.setdefault("404", _error("No such page or cursor."))
+            if (method == "post" and "{" not in path and "/auth/" not in path) or "/external/" in path:
+                responses.setdefault("409", _error("A deleted or merged record holds this external_id."))
             if method in ("put", "patch", "delete") and "{" in path:
                 responses.setdefault("412", _error("If-Match does not match the current version."))
                 responses.setdefault("428", _error("If-Match is required: someone else changed the record last."))
-            if method == "get" and "{id}/" in path and path.count("{") == 1 and not path.endswith("}/history/"):
+            if method == "get" and path.endswith("{id}/"):
                 responses.setdefault("304", {"description": "Not modified (If-None-Match)."})
             if method == "post" and "201" in responses and "200" not in responses and "/auth/" not in path:
                 # A retried POST with the same external_id answers 200 with the first record.

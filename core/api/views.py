@@ -4,12 +4,13 @@ creation by `external_id`, ETags and If-Match, GeoJSON lists."""
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -39,6 +40,14 @@ IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
     description="The ETag you hold: 304 without a body when the record has not changed.",
 )  # fmt: skip
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy(
+        "A deleted or merged record holds this external_id: restore it, or send the record under another one."
+    )
+    default_code = "conflict"
 
 
 def require_object(request) -> None:
@@ -104,7 +113,13 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     def existing_by_external_id(self, organisation: Organisation, external_id):
         if not external_id:
             return None
-        return self.base_queryset().filter(organisation=organisation, external_id=external_id).first()
+        record = self.base_queryset().filter(organisation=organisation, external_id=external_id).first()
+        model = self.queryset.model
+        # Still reserved by a deleted or merged record: say so rather than fail on the constraint.
+        reserved = record is None and hasattr(model, "all_objects")
+        if reserved and model.all_objects.filter(organisation=organisation, external_id=external_id).exists():
+            raise Conflict()
+        return record
 
     def _requested_organisation(self, data) -> Organisation | None:
         acronym = data.get("organisation")

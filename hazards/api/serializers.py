@@ -8,16 +8,43 @@ class HazardAreaSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = HazardArea
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "name", "land_class", "geometry",
-            "area_m2", "contamination_types", "evidence", "evidence_description", "hazard_status",
-            "hazard_status_date", "hazard_status_reason", "blocked_land_use", "beneficiaries", "priority",
-            "survey_date", "admin_area", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
-            "remaining_area_m2", "created_at", "updated_at",
-        )  # fmt: skip
-        read_only_fields = (
-            *RECORD_READ_ONLY, "area_m2", "area_cancelled_m2", "area_reduced_m2", "area_cleared_m2",
+            "id",
+            "reference",
+            "external_id",
+            "organisation",
+            "status",
+            "status_reason",
+            "version",
+            "name",
+            "land_class",
+            "geometry",
+            "area_m2",
+            "contamination_types",
+            "evidence",
+            "evidence_description",
+            "hazard_status",
+            "hazard_status_date",
+            "hazard_status_reason",
+            "blocked_land_use",
+            "beneficiaries",
+            "priority",
+            "survey_date",
+            "admin_area",
+            "area_cancelled_m2",
+            "area_reduced_m2",
+            "area_cleared_m2",
             "remaining_area_m2",
-        )  # fmt: skip
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = (
+            *RECORD_READ_ONLY,
+            "area_m2",
+            "area_cancelled_m2",
+            "area_reduced_m2",
+            "area_cleared_m2",
+            "remaining_area_m2",
+        )
         extra_kwargs = {"hazard_status_date": {"required": False, "help_text": "Defaults to the survey date."}}
 
 
@@ -32,19 +59,46 @@ class LandReleaseActivitySerializer(RecordSerializer):
     items_found = ItemFoundSerializer(many=True, required=False)
     hazard_area = serializers.PrimaryKeyRelatedField(queryset=HazardArea.objects.all(), required=False, allow_null=True)
     area_unit = serializers.ChoiceField(
-        choices=["m2", "ha", "km2"], default="m2", write_only=True,
+        choices=["m2", "ha", "km2"],
+        default="m2",
+        write_only=True,
         help_text="Unit of the three areas of this report (stored in m²).",
-    )  # fmt: skip
+    )
 
     class Meta(RecordSerializer.Meta):
         model = LandReleaseActivity
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "kind", "report_type",
-            "hazard_area", "location", "admin_area", "start_date", "end_date", "area_unit", "area_cancelled_m2",
-            "area_reduced_m2", "area_cleared_m2", "cancelled_geometry", "reduced_geometry", "cleared_geometry",
-            "clearance_depth_cm", "handover_men", "handover_women", "handover_boys", "handover_girls", "notes",
-            "items_found", "created_at", "updated_at",
-        )  # fmt: skip
+            "id",
+            "reference",
+            "external_id",
+            "organisation",
+            "status",
+            "status_reason",
+            "version",
+            "kind",
+            "report_type",
+            "hazard_area",
+            "location",
+            "admin_area",
+            "start_date",
+            "end_date",
+            "area_unit",
+            "area_cancelled_m2",
+            "area_reduced_m2",
+            "area_cleared_m2",
+            "cancelled_geometry",
+            "reduced_geometry",
+            "cleared_geometry",
+            "clearance_depth_cm",
+            "handover_men",
+            "handover_women",
+            "handover_boys",
+            "handover_girls",
+            "notes",
+            "items_found",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = RECORD_READ_ONLY
 
     def __init__(self, *args, **kwargs):
@@ -67,9 +121,18 @@ class HazardAreaOverlapCandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = HazardArea
         fields = (
-            "id", "reference", "organisation", "status", "hazard_status", "land_class", "survey_date", "geometry",
-            "area_m2", "overlap_m2", "share",
-        )  # fmt: skip
+            "id",
+            "reference",
+            "organisation",
+            "status",
+            "hazard_status",
+            "land_class",
+            "survey_date",
+            "geometry",
+            "area_m2",
+            "overlap_m2",
+            "share",
+        )
         read_only_fields = fields
 
     def get_overlap_m2(self, hazard) -> float:

@@ -1,12 +1,23 @@
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
 
 from core.api.views import RecordViewSet
 from core.exceptions import ApplicationError
+from core.workflow import merge_allowed
 from hazards import services
-from hazards.api.serializers import HazardAreaSerializer, LandReleaseActivitySerializer
+from hazards.api.serializers import (
+    HazardAreaMergeSerializer,
+    HazardAreaOverlapCandidateSerializer,
+    HazardAreaSerializer,
+    LandReleaseActivitySerializer,
+)
 from hazards.filters import HazardAreaFilter, LandReleaseActivityFilter
 from hazards.models import HazardArea, ItemFound, LandReleaseActivity
+from hazards.reconciliation import hazard_area_merge, hazard_area_overlap_candidates
 
 ITEM_FIELDS = ("category", "ordnance_type", "quantity", "condition", "depth_cm", "destroyed")
 
@@ -33,6 +44,39 @@ class HazardAreaViewSet(RecordViewSet):
 
     def service_update(self, *, record, user, data):
         return services.hazard_area_update(hazard=record, user=user, data=data)
+
+    # --- reconciliation ----------------------------------------------------------------------
+
+    @property
+    def permission_by_action(self) -> dict[str, str]:
+        # Reading the hazard is the floor; merging checks its own rights (hazards.reconciliation).
+        return {**super().permission_by_action, **dict.fromkeys(("overlaps", "merge"), "hazards.view_hazardarea")}
+
+    @extend_schema(responses=HazardAreaOverlapCandidateSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def overlaps(self, request, pk=None):
+        """Open hazardous areas overlapping this one beyond the threshold: probably the same land."""
+        hazard = self.get_object()
+        candidates = hazard_area_overlap_candidates(hazard=hazard, user=request.user)
+        return Response(HazardAreaOverlapCandidateSerializer(candidates, many=True).data)
+
+    @extend_schema(request=HazardAreaMergeSerializer, responses=HazardAreaSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, pk=None):
+        """Merges another hazardous area of the same land into this one: the polygon becomes their
+        union and the activities of both count on it; the other one is deleted. Authority only."""
+        keep = self.get_object()
+        if not merge_allowed(request.user):
+            raise PermissionDenied(_("Your role may not merge records."))
+        body = HazardAreaMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()
+        if duplicate is None:
+            raise ValidationError({"duplicate": [_("No such hazardous area, or not visible to you.")]})
+        merged = hazard_area_merge(
+            keep=keep, duplicate=duplicate, user=request.user, reason=body.validated_data.get("reason", "")
+        )
+        return self._respond(merged)
 
 
 class LandReleaseActivityViewSet(RecordViewSet):

@@ -18,9 +18,17 @@ class NestedCasualtySerializer(serializers.ModelSerializer):
     class Meta:
         model = Casualty
         fields = (
-            "id", "external_id", "outcome", "sex", "age", "age_group", "civilian_status", "injuries",
-            "injury_description", "identity",
-        )  # fmt: skip
+            "id",
+            "external_id",
+            "outcome",
+            "sex",
+            "age",
+            "age_group",
+            "civilian_status",
+            "injuries",
+            "injury_description",
+            "identity",
+        )
         read_only_fields = ("id",)
         validators = []
 
@@ -55,12 +63,33 @@ class IncidentSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Incident
         fields = (
-            "id", "reference", "external_id", "organisation", "status", "status_reason", "version", "incident_class",
-            "incident_date", "incident_time", "location", "locality", "admin_area", "device_category",
-            "device_category_reported", "ordnance_type", "activation", "how_activated", "person_activated",
-            "moved_or_tampered", "activity_at_time", "description", "casualties", "sources", "created_at",
+            "id",
+            "reference",
+            "external_id",
+            "organisation",
+            "status",
+            "status_reason",
+            "version",
+            "incident_class",
+            "incident_date",
+            "incident_time",
+            "location",
+            "locality",
+            "admin_area",
+            "device_category",
+            "device_category_reported",
+            "ordnance_type",
+            "activation",
+            "how_activated",
+            "person_activated",
+            "moved_or_tampered",
+            "activity_at_time",
+            "description",
+            "casualties",
+            "sources",
+            "created_at",
             "updated_at",
-        )  # fmt: skip
+        )
         read_only_fields = (*RECORD_READ_ONLY, "device_category")
         extra_kwargs = {
             "location": {"required": False, "allow_null": True},
@@ -86,9 +115,19 @@ class IncidentDuplicateCandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = (
-            "id", "reference", "organisation", "status", "incident_date", "location", "device_category", "distance_m",
-            "days_apart", "killed", "injured", "score",
-        )  # fmt: skip
+            "id",
+            "reference",
+            "organisation",
+            "status",
+            "incident_date",
+            "location",
+            "device_category",
+            "distance_m",
+            "days_apart",
+            "killed",
+            "injured",
+            "score",
+        )
         read_only_fields = fields
 
     def get_distance_m(self, incident) -> float:

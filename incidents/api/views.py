@@ -2,15 +2,23 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from core.api.views import RecordViewSet
 from core.selectors import record_editable
+from core.workflow import merge_allowed
 from incidents import services
-from incidents.api.serializers import CasualtyIdentitySerializer, CasualtySerializer, IncidentSerializer
+from incidents.api.serializers import (
+    CasualtyIdentitySerializer,
+    CasualtySerializer,
+    IncidentDuplicateCandidateSerializer,
+    IncidentMergeSerializer,
+    IncidentSerializer,
+)
 from incidents.filters import CasualtyFilter, IncidentFilter
 from incidents.models import Casualty, Incident, IncidentSource
+from incidents.reconciliation import incident_duplicate_candidates, incident_merge
 from incidents.selectors import casualty_identity_get
 
 
@@ -45,11 +53,47 @@ class IncidentViewSet(RecordViewSet):
             raise ApplicationError(_("The record is not valid."), errors=errors)
         return services.incident_update(incident=record, user=user, data=data)
 
+    # --- reconciliation ----------------------------------------------------------------------
+
+    @property
+    def permission_by_action(self) -> dict[str, str]:
+        # Reading the incident is the floor; merging checks its own rights (incidents.reconciliation).
+        return {**super().permission_by_action, **dict.fromkeys(("duplicates", "merge"), "incidents.view_incident")}
+
+    @extend_schema(responses=IncidentDuplicateCandidateSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def duplicates(self, request, pk=None):
+        """Incidents that are probably the same event: near in place and time, most likely first."""
+        incident = self.get_object()
+        candidates = incident_duplicate_candidates(incident=incident, user=request.user)
+        return Response(IncidentDuplicateCandidateSerializer(candidates, many=True).data)
+
+    @extend_schema(request=IncidentMergeSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, pk=None):
+        """Merges another report of the same incident into this one, keeping every source; the other
+        one is deleted. Authority only."""
+        keep = self.get_object()
+        if not merge_allowed(request.user):
+            raise PermissionDenied(_("Your role may not merge records."))
+        body = IncidentMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()
+        if duplicate is None:
+            raise ValidationError({"duplicate": [_("No such incident, or not visible to you.")]})
+        merged = incident_merge(
+            keep=keep, duplicate=duplicate, user=request.user, reason=body.validated_data.get("reason", "")
+        )
+        return self._respond(merged)
+
 
 class CasualtyViewSet(RecordViewSet):
     """Casualties, disaggregated by sex, age and civilian status; never their identity."""
 
-    queryset = Casualty.objects.select_related("incident", "incident__organisation")
+    # Casualties of a deleted (or merged) incident leave the lists with it.
+    queryset = Casualty.objects.filter(incident__deleted_at__isnull=True).select_related(
+        "incident", "incident__organisation"
+    )
     serializer_class = CasualtySerializer
     filterset_class = CasualtyFilter
     via = "incident__"

@@ -230,3 +230,14 @@ def test_the_device_category_reported_defaults_to_unknown(api_alice):
     response = api_alice.post("/api/v1/incidents/", payload, format="json")
     assert response.status_code == 201
     assert response.json()["device_category_reported"] == "unknown"
+
+
+def test_a_deleted_records_external_id_answers_409_not_500(api_alice):
+    created = api_alice.post("/api/v1/hazard-areas/", hazard_payload(external_id="GONE-1"), format="json").json()
+    assert api_alice.delete(f"/api/v1/hazard-areas/{created['id']}/").status_code == 204
+    again = api_alice.post("/api/v1/hazard-areas/", hazard_payload(external_id="GONE-1"), format="json")
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": "A deleted or merged record holds this external_id: restore it, or send the record under another one."
+    }
+    assert api_alice.put("/api/v1/hazard-areas/external/GONE-1/", hazard_payload(), format="json").status_code == 409
