@@ -16,8 +16,8 @@ class Profile(models.Model):
         "reference.AdministrativeArea",
         blank=True,
         related_name="+",
-        verbose_name=_("régions"),
-        help_text=_("Authority staff only: limit what this user sees to these régions (none: the whole country)."),
+        verbose_name=_("regions"),
+        help_text=_("Authority staff only: limit what this user sees to these regions (none: the whole country)."),
     )
 
     class Meta:

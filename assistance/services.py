@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistance.models import AssistanceService, Survivor
-from core.services import apply_fields, editable_fields, stamp
+from core.services import editable_fields, record_write
 from core.validation import Problems, check_dates_ordered, check_not_future, full_clean_into
 from incidents.models import Casualty
 from reference.models import Organisation
@@ -19,22 +19,20 @@ SERVICE_INPUT = editable_fields(AssistanceService, exclude={"organisation", "sur
 @transaction.atomic
 def survivor_create(*, user, organisation: Organisation, data: Mapping[str, Any]) -> Survivor:
     """A survivor is a casualty who was injured, not killed, and is followed once."""
-    survivor = Survivor(organisation=organisation)
-    apply_fields(survivor, data, allowed=SURVIVOR_INPUT)
-    survivor_validate(survivor)
-    stamp(survivor, user)
-    survivor.save()
-    return survivor
+    return record_write(
+        Survivor(organisation=organisation), user=user, data=data, allowed=SURVIVOR_INPUT, validate=survivor_validate
+    )
 
 
 @transaction.atomic
 def survivor_update(*, survivor: Survivor, user, data: Mapping[str, Any]) -> Survivor:
-    survivor = Survivor.objects.select_for_update().get(pk=survivor.pk)
-    apply_fields(survivor, data, allowed=SURVIVOR_INPUT)
-    survivor_validate(survivor)
-    stamp(survivor, user)
-    survivor.save()
-    return survivor
+    return record_write(
+        Survivor.objects.select_for_update().get(pk=survivor.pk),
+        user=user,
+        data=data,
+        allowed=SURVIVOR_INPUT,
+        validate=survivor_validate,
+    )
 
 
 def survivor_validate(survivor: Survivor) -> None:
@@ -70,19 +68,21 @@ def assistance_service_validate(service: AssistanceService) -> None:
 def assistance_service_create(
     *, user, organisation: Organisation, survivor: Survivor, data: Mapping[str, Any]
 ) -> AssistanceService:
-    service = AssistanceService(organisation=organisation, survivor=survivor)
-    apply_fields(service, data, allowed=SERVICE_INPUT)
-    assistance_service_validate(service)
-    stamp(service, user)
-    service.save()
-    return service
+    return record_write(
+        AssistanceService(organisation=organisation, survivor=survivor),
+        user=user,
+        data=data,
+        allowed=SERVICE_INPUT,
+        validate=assistance_service_validate,
+    )
 
 
 @transaction.atomic
 def assistance_service_update(*, service: AssistanceService, user, data: Mapping[str, Any]) -> AssistanceService:
-    service = AssistanceService.objects.select_for_update().get(pk=service.pk)
-    apply_fields(service, data, allowed=SERVICE_INPUT)
-    assistance_service_validate(service)
-    stamp(service, user)
-    service.save()
-    return service
+    return record_write(
+        AssistanceService.objects.select_for_update().get(pk=service.pk),
+        user=user,
+        data=data,
+        allowed=SERVICE_INPUT,
+        validate=assistance_service_validate,
+    )

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from community.models import CommunityReport
 from core.exceptions import ApplicationError
-from core.services import apply_fields, editable_fields, next_reference, stamp
-from core.validation import Problems, as_multipolygon, check_location, check_not_future, full_clean_into
+from core.services import editable_fields, next_reference, record_write, stamp
+from core.validation import Problems, as_multipolygon, check_location, check_not_future, check_place, full_clean_into
 from hazards.models import HazardArea, LandClass, LandReleaseActivity
 from hazards.services import hazard_area_create, land_release_activity_create
 from reference.models import Organisation
@@ -21,11 +21,7 @@ REPORT_INPUT = editable_fields(CommunityReport, exclude={"reference", "organisat
 
 def community_report_validate(report: CommunityReport) -> None:
     problems = Problems()
-    if report.location is None and report.locality is not None:
-        report.location = report.locality.location
-    if report.location is None:
-        problems.add("location", _("Give the location (a point) or a locality."))
-    check_location(report.location, "location", problems, kind="Point")
+    check_place(report, problems)
     report.suspected_area = as_multipolygon(report.suspected_area)
     check_location(report.suspected_area, "suspected_area", problems, kind="MultiPolygon")
     check_not_future(report.report_date, "report_date", problems)
@@ -39,22 +35,24 @@ def community_report_validate(report: CommunityReport) -> None:
 
 @transaction.atomic
 def community_report_create(*, user, organisation: Organisation, data: Mapping[str, Any]) -> CommunityReport:
-    report = CommunityReport(organisation=organisation, reference=next_reference("CR"))
-    apply_fields(report, data, allowed=REPORT_INPUT)
-    community_report_validate(report)
-    stamp(report, user)
-    report.save()
-    return report
+    return record_write(
+        CommunityReport(organisation=organisation, reference=next_reference("CR")),
+        user=user,
+        data=data,
+        allowed=REPORT_INPUT,
+        validate=community_report_validate,
+    )
 
 
 @transaction.atomic
 def community_report_update(*, report: CommunityReport, user, data: Mapping[str, Any]) -> CommunityReport:
-    report = CommunityReport.objects.select_for_update().get(pk=report.pk)
-    apply_fields(report, data, allowed=REPORT_INPUT)
-    community_report_validate(report)
-    stamp(report, user)
-    report.save()
-    return report
+    return record_write(
+        CommunityReport.objects.select_for_update().get(pk=report.pk),
+        user=user,
+        data=data,
+        allowed=REPORT_INPUT,
+        validate=community_report_validate,
+    )
 
 
 def _ensure_pending(report: CommunityReport) -> CommunityReport:

@@ -81,3 +81,13 @@ def stamp(instance: models.Model, user: Any) -> None:
         instance.updated_by = user
     if hasattr(instance, "version") and not instance._state.adding:
         instance.version += 1
+
+
+def record_write(record: M, *, user: Any, data: Mapping[str, Any], allowed: set[str], validate) -> M:
+    """The shape of every simple create and update: input applied, rules checked, author
+    stamped, saved. Callers hold the transaction (and the row lock for an update)."""
+    apply_fields(record, data, allowed=allowed)
+    validate(record)
+    stamp(record, user)
+    record.save()
+    return record

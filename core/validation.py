@@ -113,3 +113,13 @@ def check_location(geom: GEOSGeometry | None, field: str, problems: Problems, *,
         problems.add(field, _("The country boundary is not loaded: run `manage.py load_reference_data`."))
     elif not inside:
         problems.add(field, _("The location lies outside the country."))
+
+
+def check_place(record, problems: Problems) -> None:
+    """A record placed by a point, or failing that by its locality's point: the point must pass
+    the location checks."""
+    if record.location is None and record.locality is not None:
+        record.location = record.locality.location
+    if record.location is None:
+        problems.add("location", _("Give the location (a point) or a locality."))
+    check_location(record.location, "location", problems, kind="Point")

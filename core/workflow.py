@@ -79,7 +79,7 @@ def record_transition(*, record: Model, user, action: str, reason: str = "") -> 
         raise PermissionDenied(_("Your role may not %(action)s this record.") % {"action": ACTION_LABELS[action]})
     if record.status not in rule.sources:
         raise ApplicationError(
-            _("A %(status)s record cannot be sent to %(action)s.")
+            _("Cannot %(action)s a record that is %(status)s.")
             % {"status": record.get_status_display().lower(), "action": ACTION_LABELS[action]},
             errors={"status": [_("Not possible from status “%(status)s”.") % {"status": record.get_status_display()}]},
         )

@@ -6,8 +6,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.services import apply_fields, editable_fields, next_reference, stamp
-from core.validation import Problems, check_location, check_not_future, check_not_negative, full_clean_into
+from core.services import editable_fields, next_reference, record_write
+from core.validation import Problems, check_not_future, check_not_negative, check_place, full_clean_into
 from education.models import RiskEducationSession
 from reference.models import Organisation
 from reference.selectors import admin_area_for_geometry
@@ -18,11 +18,7 @@ SESSION_INPUT = editable_fields(RiskEducationSession, exclude={"reference", "org
 
 def risk_education_session_validate(session: RiskEducationSession) -> None:
     problems = Problems()
-    if session.location is None and session.locality is not None:
-        session.location = session.locality.location
-    if session.location is None:
-        problems.add("location", _("Give the location (a point) or a locality."))
-    check_location(session.location, "location", problems, kind="Point")
+    check_place(session, problems)
     check_not_future(session.session_date, "session_date", problems)
     check_not_negative(session, COUNTS, problems)
     if not any(n in problems.errors for n in COUNTS):
@@ -44,21 +40,23 @@ def risk_education_session_validate(session: RiskEducationSession) -> None:
 
 @transaction.atomic
 def risk_education_session_create(*, user, organisation: Organisation, data: Mapping[str, Any]) -> RiskEducationSession:
-    session = RiskEducationSession(organisation=organisation, reference=next_reference("RE"))
-    apply_fields(session, data, allowed=SESSION_INPUT)
-    risk_education_session_validate(session)
-    stamp(session, user)
-    session.save()
-    return session
+    return record_write(
+        RiskEducationSession(organisation=organisation, reference=next_reference("RE")),
+        user=user,
+        data=data,
+        allowed=SESSION_INPUT,
+        validate=risk_education_session_validate,
+    )
 
 
 @transaction.atomic
 def risk_education_session_update(
     *, session: RiskEducationSession, user, data: Mapping[str, Any]
 ) -> RiskEducationSession:
-    session = RiskEducationSession.objects.select_for_update().get(pk=session.pk)
-    apply_fields(session, data, allowed=SESSION_INPUT)
-    risk_education_session_validate(session)
-    stamp(session, user)
-    session.save()
-    return session
+    return record_write(
+        RiskEducationSession.objects.select_for_update().get(pk=session.pk),
+        user=user,
+        data=data,
+        allowed=SESSION_INPUT,
+        validate=risk_education_session_validate,
+    )

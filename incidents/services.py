@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.services import apply_fields, editable_fields, next_reference, stamp
-from core.validation import Problems, check_location, check_not_future, full_clean_into
+from core.validation import Problems, check_not_future, check_place, full_clean_into
 from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
 from reference.models import OrdnanceCategory, Organisation
 from reference.selectors import admin_area_for_geometry
@@ -50,11 +50,7 @@ def age_group_for(age: int | None) -> str:
 
 def incident_validate(incident: Incident) -> None:
     problems = Problems()
-    if incident.location is None and incident.locality is not None:
-        incident.location = incident.locality.location
-    if incident.location is None:
-        problems.add("location", _("Give the location (a point) or a locality."))
-    check_location(incident.location, "location", problems, kind="Point")
+    check_place(incident, problems)
     check_not_future(incident.incident_date, "incident_date", problems)
     now = timezone.localtime()
     if (
