@@ -9,6 +9,20 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pghistory
+from django.utils.translation import gettext_lazy
+
+# How each act reads on a record's history page; the API gives the codes.
+ACTION_LABELS = {
+    "create": gettext_lazy("created"),
+    "update": gettext_lazy("changed"),
+    "delete": gettext_lazy("deleted"),
+    "restore": gettext_lazy("restored"),
+    "submit": gettext_lazy("submitted"),
+    "approve": gettext_lazy("approved"),
+    "reject": gettext_lazy("rejected"),
+    "reopen": gettext_lazy("reopened"),
+    "merge": gettext_lazy("merged"),
+}
 
 
 def history_trackers() -> tuple:
@@ -46,6 +60,7 @@ def record_history(record) -> list[SimpleNamespace]:
                 pgh_label=event.pgh_label,
                 pgh_context_id=event.pgh_context_id,
                 pgh_context=event.pgh_context or {},
+                action_label=ACTION_LABELS.get((event.pgh_context or {}).get("action"), event.pgh_label),
                 pgh_diff=dict(event.pgh_diff or {}),
             )
         )

@@ -202,6 +202,7 @@ def test_the_admin_record_page_approves_and_rejects_with_a_reason(client, api_al
     assert history.status_code == 200
     assert "Source non fiable" in history.content.decode()
     assert "awa" in history.content.decode()
+    assert "<td>rejected</td>" in history.content.decode()
 
 
 @pytest.mark.celery_worker
