@@ -138,3 +138,13 @@ def record_restore(*, record: Model, user) -> Model:
 def merge_allowed(user) -> bool:
     """Merging duplicate reports is the authority's act, for roles holding `accounts.merge_record`."""
     return user.has_perm("accounts.merge_record") and is_authority(user)
+
+
+def check_merge_statuses(keep: Model, duplicate: Model) -> None:
+    """An approved record's figures must not leave the national picture through a merge:
+    keep the approved one (or approve the other first)."""
+    if duplicate.status == RecordStatus.APPROVED and keep.status != RecordStatus.APPROVED:
+        raise ApplicationError(
+            _("Keep the approved record: merge this one into it, not the other way round."),
+            errors={"duplicate": [_("The duplicate is approved and the record kept is not.")]},
+        )

@@ -18,7 +18,7 @@ from core.history import recorded
 from core.models import RecordStatus
 from core.selectors import records_visible
 from core.services import stamp
-from core.workflow import merge_allowed, record_delete
+from core.workflow import check_merge_statuses, merge_allowed, record_delete
 from hazards.models import HazardArea, LandReleaseActivity
 from hazards.services import AREA_TOLERANCE_M2, RELEASED_AREAS, hazard_area_validate, hazard_areas_recompute
 
@@ -80,6 +80,7 @@ def _lock_pair(keep: HazardArea, duplicate: HazardArea, user) -> tuple[HazardAre
         )
     if records_visible(HazardArea.objects.filter(pk__in=pair), user).count() != 2:
         raise PermissionDenied(_("You may merge only records you can see."))
+    check_merge_statuses(locked[keep.pk], locked[duplicate.pk])
     return locked[keep.pk], locked[duplicate.pk]
 
 

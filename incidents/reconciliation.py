@@ -33,7 +33,7 @@ from core.history import recorded
 from core.selectors import records_visible
 from core.services import stamp
 from core.validation import Problems, full_clean_into
-from core.workflow import merge_allowed, record_delete
+from core.workflow import check_merge_statuses, merge_allowed, record_delete
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident, IncidentSource
 from incidents.services import incident_touch
 from reference.models import OrdnanceCategory, Organisation
@@ -215,6 +215,7 @@ def _lock_pair(model, keep, duplicate, user) -> tuple:
         )
     if records_visible(model.objects.filter(pk__in=locked), user).count() != 2:
         raise PermissionDenied(_("You may merge only records you can see."))
+    check_merge_statuses(locked[keep.pk], locked[duplicate.pk])
     return locked[keep.pk], locked[duplicate.pk]
 
 

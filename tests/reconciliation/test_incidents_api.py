@@ -168,3 +168,15 @@ def test_merge_input_errors(api_officer, reports):
     missing = api_officer.post(url, {"duplicate": 999_999}, format="json")
     assert missing.json() == {"duplicate": ["No such incident, or not visible to you."]}
     assert api_officer.post("/api/v1/incidents/999999/merge/", {"duplicate": 1}, format="json").status_code == 404
+
+
+def test_an_approved_duplicate_is_not_merged_into_an_unapproved_record(api_officer, reports):
+    from incidents.models import Incident
+
+    Incident.objects.filter(pk=reports["other"]["id"]).update(status="approved")
+    response = _merge(api_officer, reports["ngo"], reports["other"])
+    assert response.status_code == 400
+    assert response.json() == {"duplicate": ["The duplicate is approved and the record kept is not."]}
+    assert Incident.objects.filter(pk=reports["other"]["id"]).exists()
+    # The other way round keeps the approved figures.
+    assert _merge(api_officer, reports["other"], reports["ngo"]).status_code == 200
