@@ -7,6 +7,7 @@ records count in the national picture.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
@@ -17,7 +18,7 @@ from accounts.selectors import is_authority
 from core.exceptions import ApplicationError
 from core.history import recorded
 from core.models import RecordStatus
-from core.selectors import record_editable
+from core.selectors import record_editable, records_visible
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ def record_transition(*, record: Model, user, action: str, reason: str = "") -> 
     rule = TRANSITIONS[action]
     record = type(record).objects.select_for_update().get(pk=record.pk)
     if not transition_allowed(user=user, record=record, action=action):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("Your role may not %(action)s this record.") % {"action": ACTION_LABELS[action]})
     if record.status not in rule.sources:
         raise ApplicationError(
@@ -148,3 +147,31 @@ def check_merge_statuses(keep: Model, duplicate: Model) -> None:
             _("Keep the approved record: merge this one into it, not the other way round."),
             errors={"duplicate": [_("The duplicate is approved and the record kept is not.")]},
         )
+
+
+def merge_pair_lock(model, keep: Model, duplicate: Model, user) -> tuple[Model, Model]:
+    """Both records of a merge: the user may merge, they differ, are live, visible to the user,
+    and locked in id order (no deadlock); an approved duplicate only goes into an approved record."""
+    if not merge_allowed(user):
+        raise PermissionDenied(_("Your role may not merge records."))
+    if keep.pk == duplicate.pk:
+        raise ApplicationError(
+            _("A record cannot be merged into itself."), errors={"duplicate": [_("Choose another record.")]}
+        )
+    pair = [keep.pk, duplicate.pk]
+    locked = {r.pk: r for r in model.objects.select_for_update().filter(pk__in=pair).order_by("pk")}
+    if len(locked) != 2:
+        raise ApplicationError(
+            _("One of the records no longer exists."),
+            errors={"duplicate": [_("The record was deleted or merged meanwhile.")]},
+        )
+    if records_visible(model.objects.filter(pk__in=pair), user).count() != 2:
+        raise PermissionDenied(_("You may merge only records you can see."))
+    check_merge_statuses(locked[keep.pk], locked[duplicate.pk])
+    return locked[keep.pk], locked[duplicate.pk]
+
+
+def merge_reason(*, keep: Model, duplicate: Model, reason: str) -> str:
+    text = _("Merged %(duplicate)s into %(keep)s") % {"duplicate": duplicate.reference, "keep": keep.reference}
+    reason = (reason or "").strip()
+    return f"{text}: {reason}"[:500] if reason else text

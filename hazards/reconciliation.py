@@ -5,7 +5,6 @@ area, with every land release activity done on either (DOMAIN.md, Workflow; IMAS
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Intersection
 from django.contrib.gis.geos import GEOSGeometry
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Subquery, Sum, Value
 from django.db.models.functions import Least, NullIf
@@ -18,7 +17,7 @@ from core.history import recorded
 from core.models import RecordStatus
 from core.selectors import records_visible
 from core.services import stamp
-from core.workflow import check_merge_statuses, merge_allowed, record_delete
+from core.workflow import merge_pair_lock, merge_reason, record_delete
 from hazards.models import HazardArea, LandReleaseActivity
 from hazards.services import AREA_TOLERANCE_M2, RELEASED_AREAS, hazard_area_validate, hazard_areas_recompute
 
@@ -63,33 +62,6 @@ def hazard_area_overlap_candidates(*, hazard: HazardArea, user, limit: int = CAN
 # --- Merging ------------------------------------------------------------------------------------
 
 
-def _lock_pair(keep: HazardArea, duplicate: HazardArea, user) -> tuple[HazardArea, HazardArea]:
-    """Both hazards, live, visible to the user and locked (in id order: no deadlock)."""
-    if not merge_allowed(user):
-        raise PermissionDenied(_("Your role may not merge records."))
-    if keep.pk == duplicate.pk:
-        raise ApplicationError(
-            _("A record cannot be merged into itself."), errors={"duplicate": [_("Choose another record.")]}
-        )
-    pair = [keep.pk, duplicate.pk]
-    locked = {h.pk: h for h in HazardArea.objects.select_for_update().filter(pk__in=pair).order_by("pk")}
-    if len(locked) != 2:
-        raise ApplicationError(
-            _("One of the records no longer exists."),
-            errors={"duplicate": [_("The record was deleted or merged meanwhile.")]},
-        )
-    if records_visible(HazardArea.objects.filter(pk__in=pair), user).count() != 2:
-        raise PermissionDenied(_("You may merge only records you can see."))
-    check_merge_statuses(locked[keep.pk], locked[duplicate.pk])
-    return locked[keep.pk], locked[duplicate.pk]
-
-
-def merge_reason(*, keep, duplicate, reason: str) -> str:
-    text = _("Merged %(duplicate)s into %(keep)s") % {"duplicate": duplicate.reference, "keep": keep.reference}
-    reason = (reason or "").strip()
-    return f"{text}: {reason}"[:500] if reason else text
-
-
 def _union(keep: HazardArea, duplicate: HazardArea) -> GEOSGeometry:
     with connection.cursor() as cursor:
         cursor.execute(UNION_SQL, [keep.pk, duplicate.pk])
@@ -121,7 +93,7 @@ def hazard_area_merge(*, keep: HazardArea, duplicate: HazardArea, user, reason: 
     """
     from community.models import CommunityReport
 
-    keep, duplicate = _lock_pair(keep, duplicate, user)
+    keep, duplicate = merge_pair_lock(HazardArea, keep, duplicate, user)
     text = merge_reason(keep=keep, duplicate=duplicate, reason=reason)
     area_before = keep.area_m2
     now = timezone.now()

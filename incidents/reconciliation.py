@@ -9,7 +9,6 @@ import math
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import Polygon
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
     BooleanField,
@@ -26,14 +25,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs, Cast, Greatest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
 from core.history import recorded
 from core.selectors import records_visible
 from core.services import stamp
 from core.validation import Problems, full_clean_into
-from core.workflow import check_merge_statuses, merge_allowed, record_delete
+from core.workflow import merge_pair_lock, merge_reason, record_delete
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident, IncidentSource
 from incidents.services import incident_touch
 from reference.models import OrdnanceCategory, Organisation
@@ -199,32 +196,6 @@ def incident_duplicate_candidates(*, incident: Incident, user, limit: int = CAND
 # --- Merging ------------------------------------------------------------------------------------
 
 
-def _lock_pair(model, keep, duplicate, user) -> tuple:
-    """Both records, live, visible to the user and locked (in id order: no deadlock)."""
-    if not merge_allowed(user):
-        raise PermissionDenied(_("Your role may not merge records."))
-    if keep.pk == duplicate.pk:
-        raise ApplicationError(
-            _("A record cannot be merged into itself."), errors={"duplicate": [_("Choose another record.")]}
-        )
-    locked = {r.pk: r for r in model.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")}
-    if len(locked) != 2:
-        raise ApplicationError(
-            _("One of the records no longer exists."),
-            errors={"duplicate": [_("The record was deleted or merged meanwhile.")]},
-        )
-    if records_visible(model.objects.filter(pk__in=locked), user).count() != 2:
-        raise PermissionDenied(_("You may merge only records you can see."))
-    check_merge_statuses(locked[keep.pk], locked[duplicate.pk])
-    return locked[keep.pk], locked[duplicate.pk]
-
-
-def merge_reason(*, keep, duplicate, reason: str) -> str:
-    text = _("Merged %(duplicate)s into %(keep)s") % {"duplicate": duplicate.reference, "keep": keep.reference}
-    reason = (reason or "").strip()
-    return f"{text}: {reason}"[:500] if reason else text
-
-
 def _same_person(kept: Casualty, other: Casualty, *, exact: bool) -> bool:
     """Same outcome, sex and civilian status; the same age when both sources give one (first
     pass), else the same age group (second pass). Two different names, or two survivor records,
@@ -320,7 +291,7 @@ def incident_merge(*, keep: Incident, duplicate: Incident, user, reason: str = "
     once, the others move; the duplicate is soft-deleted ("merged into ...") and leaves every
     list and figure. Authority only, with `accounts.merge_record`.
     """
-    keep, duplicate = _lock_pair(Incident, keep, duplicate, user)
+    keep, duplicate = merge_pair_lock(Incident, keep, duplicate, user)
     text = merge_reason(keep=keep, duplicate=duplicate, reason=reason)
     now = timezone.now()
     with recorded(user=user, action="merge", reason=text, merged=duplicate.reference):

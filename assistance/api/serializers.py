@@ -1,14 +1,14 @@
 from rest_framework import serializers
 
 from assistance.models import AssistanceService, Survivor
-from core.api.serializers import RecordSerializer
+from core.api.serializers import RecordSerializer, VisibleRecordField
 from incidents.models import Casualty
 
 READ_ONLY = ("id", "status", "status_reason", "version", "created_at", "updated_at")
 
 
 class SurvivorSerializer(RecordSerializer):
-    casualty = serializers.PrimaryKeyRelatedField(queryset=Casualty.objects.all())
+    casualty = VisibleRecordField(queryset=Casualty.objects.filter(incident__deleted_at__isnull=True), via="incident__")
 
     class Meta(RecordSerializer.Meta):
         model = Survivor
@@ -27,19 +27,9 @@ class SurvivorSerializer(RecordSerializer):
         )
         read_only_fields = READ_ONLY
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from core.selectors import records_visible
-
-            self.fields["casualty"].queryset = records_visible(
-                Casualty.objects.filter(incident__deleted_at__isnull=True), request.user, via="incident__"
-            )
-
 
 class AssistanceServiceSerializer(RecordSerializer):
-    survivor = serializers.PrimaryKeyRelatedField(queryset=Survivor.objects.all())
+    survivor = VisibleRecordField(queryset=Survivor.objects.all())
     provider = serializers.SlugRelatedField(
         slug_field="acronym",
         queryset=AssistanceService._meta.get_field("provider").related_model.objects.all(),
@@ -68,11 +58,3 @@ class AssistanceServiceSerializer(RecordSerializer):
             "updated_at",
         )
         read_only_fields = READ_ONLY
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from core.selectors import records_visible
-
-            self.fields["survivor"].queryset = records_visible(Survivor.objects.all(), request.user)

@@ -57,3 +57,25 @@ class HistoryEventSerializer(serializers.Serializer):
 
     def get_changes(self, event) -> dict:
         return event.pgh_diff or {}
+
+
+class MergeSerializer(serializers.Serializer):
+    duplicate = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id of the record merged into this one, then deleted."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=400, help_text="Why they are one.")
+
+
+class VisibleRecordField(serializers.PrimaryKeyRelatedField):
+    """A link to another record: only to one the requesting user may see (core.selectors)."""
+
+    def __init__(self, *, via: str = "", **kwargs):
+        self.via = via
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        from core.selectors import records_visible
+
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        return queryset if request is None else records_visible(queryset, request.user, via=self.via)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import RECORD_READ_ONLY, RecordSerializer
+from core.api.serializers import RECORD_READ_ONLY, RecordSerializer, VisibleRecordField
 from hazards.models import HazardArea, ItemFound, LandReleaseActivity
 
 
@@ -57,7 +57,8 @@ class ItemFoundSerializer(serializers.ModelSerializer):
 
 class LandReleaseActivitySerializer(RecordSerializer):
     items_found = ItemFoundSerializer(many=True, required=False)
-    hazard_area = serializers.PrimaryKeyRelatedField(queryset=HazardArea.objects.all(), required=False, allow_null=True)
+    # A report can only point at a hazard its author can see.
+    hazard_area = VisibleRecordField(queryset=HazardArea.objects.all(), required=False, allow_null=True)
     area_unit = serializers.ChoiceField(
         choices=["m2", "ha", "km2"],
         default="m2",
@@ -101,15 +102,6 @@ class LandReleaseActivitySerializer(RecordSerializer):
         )
         read_only_fields = RECORD_READ_ONLY
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and "hazard_area" in self.fields:
-            from core.selectors import records_visible
-
-            # A report can only point at a hazard its author can see.
-            self.fields["hazard_area"].queryset = records_visible(HazardArea.objects.all(), request.user)
-
 
 class HazardAreaOverlapCandidateSerializer(serializers.ModelSerializer):
     """An open hazardous area that overlaps the one asked about: probably the same land."""
@@ -140,10 +132,3 @@ class HazardAreaOverlapCandidateSerializer(serializers.ModelSerializer):
 
     def get_share(self, hazard) -> float:
         return round(hazard.share, 3)
-
-
-class HazardAreaMergeSerializer(serializers.Serializer):
-    duplicate = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="Id of the hazardous area merged into this one, then deleted."
-    )
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=400, help_text="Why they are one.")

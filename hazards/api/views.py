@@ -5,12 +5,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from core.api.serializers import MergeSerializer
 from core.api.views import RecordViewSet
 from core.exceptions import ApplicationError
 from core.workflow import merge_allowed
 from hazards import services
 from hazards.api.serializers import (
-    HazardAreaMergeSerializer,
     HazardAreaOverlapCandidateSerializer,
     HazardAreaSerializer,
     LandReleaseActivitySerializer,
@@ -60,7 +60,7 @@ class HazardAreaViewSet(RecordViewSet):
         candidates = hazard_area_overlap_candidates(hazard=hazard, user=request.user)
         return Response(HazardAreaOverlapCandidateSerializer(candidates, many=True).data)
 
-    @extend_schema(request=HazardAreaMergeSerializer, responses=HazardAreaSerializer)
+    @extend_schema(request=MergeSerializer, responses=HazardAreaSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def merge(self, request, pk=None):
         """Merges another hazardous area of the same land into this one: the polygon becomes their
@@ -68,7 +68,7 @@ class HazardAreaViewSet(RecordViewSet):
         keep = self.get_object()
         if not merge_allowed(request.user):
             raise PermissionDenied(_("Your role may not merge records."))
-        body = HazardAreaMergeSerializer(data=request.data)
+        body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()
         if duplicate is None:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import RECORD_READ_ONLY, RecordSerializer
+from core.api.serializers import RECORD_READ_ONLY, RecordSerializer, VisibleRecordField
 from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
 
 
@@ -34,19 +34,11 @@ class NestedCasualtySerializer(serializers.ModelSerializer):
 
 
 class CasualtySerializer(NestedCasualtySerializer):
-    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+    incident = VisibleRecordField(queryset=Incident.objects.all())
 
     class Meta(NestedCasualtySerializer.Meta):
         fields = ("incident", "version", *NestedCasualtySerializer.Meta.fields, "created_at", "updated_at")
         read_only_fields = ("id", "version", "created_at", "updated_at")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from core.selectors import records_visible
-
-            self.fields["incident"].queryset = records_visible(Incident.objects.all(), request.user)
 
 
 class IncidentSourceSerializer(serializers.ModelSerializer):
@@ -135,10 +127,3 @@ class IncidentDuplicateCandidateSerializer(serializers.ModelSerializer):
 
     def get_score(self, incident) -> float:
         return round(incident.score, 3)
-
-
-class IncidentMergeSerializer(serializers.Serializer):
-    duplicate = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="Id of the incident merged into this one, then deleted."
-    )
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=400, help_text="Why they are one.")

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from core.api.serializers import MergeSerializer
 from core.api.views import RecordViewSet
 from core.selectors import record_editable
 from core.workflow import merge_allowed
@@ -13,7 +14,6 @@ from incidents.api.serializers import (
     CasualtyIdentitySerializer,
     CasualtySerializer,
     IncidentDuplicateCandidateSerializer,
-    IncidentMergeSerializer,
     IncidentSerializer,
 )
 from incidents.filters import CasualtyFilter, IncidentFilter
@@ -68,7 +68,7 @@ class IncidentViewSet(RecordViewSet):
         candidates = incident_duplicate_candidates(incident=incident, user=request.user)
         return Response(IncidentDuplicateCandidateSerializer(candidates, many=True).data)
 
-    @extend_schema(request=IncidentMergeSerializer, responses=IncidentSerializer)
+    @extend_schema(request=MergeSerializer, responses=IncidentSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def merge(self, request, pk=None):
         """Merges another report of the same incident into this one, keeping every source; the other
@@ -76,7 +76,7 @@ class IncidentViewSet(RecordViewSet):
         keep = self.get_object()
         if not merge_allowed(request.user):
             raise PermissionDenied(_("Your role may not merge records."))
-        body = IncidentMergeSerializer(data=request.data)
+        body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()
         if duplicate is None:
