@@ -58,19 +58,14 @@ def admin_area_upsert(
     """Creates the area, updates its names, or, when its boundary changed, closes the current
     version and opens a new one: history of boundaries survives (Mali's 2023 reform)."""
     geometry = as_multipolygon(geometry)
+    version = {
+        "level": level, "pcode": pcode, "name_fr": name_fr, "name_en": name_en, "iso_code": iso_code,
+        "geometry": geometry, "valid_from": valid_from, "parent": parent,
+    }  # fmt: skip
     current = admin_areas_current().filter(pcode=pcode).first()
     if current is None:
         result.created += 1
-        return AdministrativeArea.objects.create(
-            level=level,
-            pcode=pcode,
-            name_fr=name_fr,
-            name_en=name_en,
-            iso_code=iso_code,
-            geometry=geometry,
-            valid_from=valid_from,
-            parent=parent,
-        )
+        return AdministrativeArea.objects.create(**version)
     if geometry is not None and not _same_geometry(current.geometry, geometry) and current.geometry is not None:
         if valid_from <= current.valid_from:
             raise ApplicationError(
@@ -81,16 +76,7 @@ def admin_area_upsert(
         current.valid_to = valid_from
         current.save(update_fields=["valid_to", "updated_at"])
         result.new_versions += 1
-        new = AdministrativeArea.objects.create(
-            level=level,
-            pcode=pcode,
-            name_fr=name_fr,
-            name_en=name_en,
-            iso_code=iso_code,
-            geometry=geometry,
-            valid_from=valid_from,
-            parent=parent,
-        )
+        new = AdministrativeArea.objects.create(**version)
         # Children point to the current version of their parent.
         AdministrativeArea.objects.filter(parent=current, valid_to__isnull=True).update(parent=new)
         return new
