@@ -26,23 +26,24 @@ ROLE_LABELS = {
     VIEWER: _("Viewer (aggregates only)"),
 }
 
-DOMAIN_APPS = ("hazards", "incidents", "education", "assistance", "community")
-RECORDS = {
-    "hazards": ("hazardarea", "landreleaseactivity", "itemfound", "qualityinspection", "nonconformity"),
-    "incidents": ("incident", "incidentsource", "casualty"),
-    "education": ("riskeducationsession",),
-    "assistance": ("survivor", "assistanceservice"),
-    "community": ("communityreport",),
-}
+def _records(duty: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Record types by app, from the registry (core.registry); `duty` keeps those of one duty."""
+    from core import registry
+
+    models: dict[str, tuple[str, ...]] = {}
+    for entry in registry.entries():
+        if duty is None or duty in entry.duties:
+            meta = entry.model._meta
+            if meta.model_name == "casualtyidentity":
+                continue  # personal data: its own permissions below
+            models[meta.app_label] = (*models.get(meta.app_label, ()), meta.model_name)
+    return models
 
 
 def _codes(actions: tuple[str, ...], models: dict[str, tuple[str, ...]]) -> set[str]:
     return {f"{app}.{action}_{model}" for app, names in models.items() for model in names for action in actions}
 
 
-_ALL_RECORDS = RECORDS
-_OPERATIONS = {"hazards": ("hazardarea", "landreleaseactivity", "itemfound"), "community": ("communityreport",)}
-_QUALITY = {"hazards": ("qualityinspection", "nonconformity")}
 _READ_REFERENCE = _codes(("view",), {"reference": ("administrativearea", "locality", "organisation", "ordnancetype")})
 _EDIT_REFERENCE = _codes(
     ("add", "change", "view"), {"reference": ("administrativearea", "locality", "organisation", "ordnancetype")}
@@ -54,40 +55,47 @@ _IDENTITY_READ = {
     "incidents.view_identityaccesslog",
 }
 
-ROLE_PERMISSIONS: dict[str, set[str]] = {
-    AUTHORITY_ADMINISTRATOR: (
-        _codes(("view", "add", "change", "delete"), _ALL_RECORDS) | _EDIT_REFERENCE | _IDENTITY_WRITE | _IDENTITY_READ
-        | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
-                                      "view_statistics", "view_profile", "add_profile", "change_profile")}
-        | {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
-    ),
-    IM_OFFICER: (
-        _codes(("view", "add", "change", "delete"), _ALL_RECORDS) | _READ_REFERENCE | _IDENTITY_WRITE | _IDENTITY_READ
-        | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
-                                      "view_statistics")}
-    ),
-    OPERATIONS_OFFICER: (
-        _codes(("view",), _ALL_RECORDS) | _codes(("add", "change"), _OPERATIONS) | _READ_REFERENCE
-        | {"accounts.submit_record", "accounts.view_statistics"}
-    ),
-    QM_OFFICER: (
-        _codes(("view",), _ALL_RECORDS) | _codes(("add", "change", "delete"), _QUALITY) | _READ_REFERENCE
-        | {"accounts.view_statistics"}
-    ),
-    PARTNER_DATA_MANAGER: (
-        _codes(("view", "add", "change", "delete"), _ALL_RECORDS) | _READ_REFERENCE | _IDENTITY_WRITE
-        | {"accounts.submit_record", "accounts.view_statistics"}
-    ),
-    PARTNER_FIELD_USER: (
-        _codes(("view", "add"), _ALL_RECORDS) | _READ_REFERENCE | _IDENTITY_WRITE | {"accounts.submit_record"}
-    ),
-    VIEWER: {"accounts.view_statistics"},
-}  # fmt: skip
+def role_permissions() -> dict[str, set[str]]:
+    """Each role's permissions. Partners write their own reports but only read the authority's
+    quality inspections; which records, and in which state, is core.policy's question."""
+    records, operations, quality = _records(), _records("operations"), _records("quality")
+    reports = {app: tuple(m for m in names if m not in quality.get(app, ())) for app, names in records.items()}
+    return {
+        AUTHORITY_ADMINISTRATOR: (
+            _codes(("view", "add", "change", "delete"), records) | _EDIT_REFERENCE | _IDENTITY_WRITE | _IDENTITY_READ
+            | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
+                                          "view_statistics", "view_profile", "add_profile", "change_profile")}
+            | {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
+        ),
+        IM_OFFICER: (
+            _codes(("view", "add", "change", "delete"), records) | _READ_REFERENCE | _IDENTITY_WRITE
+            | _IDENTITY_READ
+            | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
+                                          "view_statistics")}
+        ),
+        OPERATIONS_OFFICER: (
+            _codes(("view",), records) | _codes(("add", "change"), operations) | _READ_REFERENCE
+            | {"accounts.submit_record", "accounts.view_statistics"}
+        ),
+        QM_OFFICER: (
+            _codes(("view",), records) | _codes(("add", "change", "delete"), quality) | _READ_REFERENCE
+            | {"accounts.view_statistics"}
+        ),
+        PARTNER_DATA_MANAGER: (
+            _codes(("view",), records) | _codes(("add", "change", "delete"), reports) | _READ_REFERENCE
+            | _IDENTITY_WRITE | {"accounts.submit_record", "accounts.view_statistics"}
+        ),
+        PARTNER_FIELD_USER: (
+            _codes(("view",), records) | _codes(("add",), reports) | _READ_REFERENCE | _IDENTITY_WRITE
+            | {"accounts.submit_record"}
+        ),
+        VIEWER: {"accounts.view_statistics"},
+    }  # fmt: skip
 
 
 def roles_sync() -> None:
     """Creates each role's group and gives it exactly its permissions."""
-    for name, codes in ROLE_PERMISSIONS.items():
+    for name, codes in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=name)
         query = Q(pk__in=[])
         for code in codes:

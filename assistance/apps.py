@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class AssistanceConfig(AppConfig):
     name = "assistance"
     verbose_name = _("Victim assistance")
+
+    def ready(self) -> None:
+        from assistance.models import AssistanceService, Survivor
+        from core.registry import RecordType, register
+
+        register(RecordType(
+            Survivor, "survivors", date_field="casualty__incident__incident_date",
+            region_path="casualty__incident__admin_area",
+        ))
+        register(RecordType(
+            AssistanceService, "assistance-services", date_field="start_date", category_field="service_type",
+            region_path="survivor__casualty__incident__admin_area",
+            export_fields=("service_type", "start_date", "end_date", "outcome"),
+        ))  # fmt: skip

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assistance.models import AssistanceService, Survivor
+from core import policy
 from core.services import editable_fields, record_write
 from core.validation import Problems, check_dates_ordered, check_not_future, full_clean_into
 from incidents.models import Casualty
@@ -19,6 +20,8 @@ SERVICE_INPUT = editable_fields(AssistanceService, exclude={"organisation", "sur
 @transaction.atomic
 def survivor_create(*, user, organisation: Organisation, data: Mapping[str, Any]) -> Survivor:
     """A survivor is a casualty who was injured, not killed, and is followed once."""
+    if isinstance(data.get("casualty"), Casualty):
+        policy.check_view(user, data["casualty"])
     return record_write(
         Survivor(organisation=organisation), user=user, data=data, allowed=SURVIVOR_INPUT, validate=survivor_validate
     )
@@ -68,6 +71,7 @@ def assistance_service_validate(service: AssistanceService) -> None:
 def assistance_service_create(
     *, user, organisation: Organisation, survivor: Survivor, data: Mapping[str, Any]
 ) -> AssistanceService:
+    policy.check_view(user, survivor)
     return record_write(
         AssistanceService(organisation=organisation, survivor=survivor),
         user=user,

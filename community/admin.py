@@ -18,7 +18,15 @@ class CommunityReportAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     date_hierarchy = "report_date"
     list_select_related = ("admin_area", "organisation")
     autocomplete_fields = ("locality",)
-    readonly_fields = ("reference", "status", "admin_area", "outcome", "hazard_area", "spot_task")
+    readonly_fields = (
+        "reference",
+        "status",
+        "admin_area",
+        "item_category_reported",
+        "outcome",
+        "hazard_area",
+        "spot_task",
+    )
     actions = ("make_spot_task", "make_hazard_area")
 
     def create(self, request, cleaned_data, data):

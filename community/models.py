@@ -49,6 +49,27 @@ class CommunityReport(ReportedRecord):
     item_category = models.CharField(
         _("suspected item category"), max_length=30, choices=OrdnanceCategory.choices, blank=True
     )
+    # Mali rule (reference.ordnance.classify_device): the reporter's category, kept where the
+    # counted one differs.
+    item_category_reported = models.CharField(
+        _("suspected item category as reported"),
+        max_length=30,
+        choices=OrdnanceCategory.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("Empty when the category is counted as reported."),
+    )
+    item_person_sensitive = models.BooleanField(
+        _("item sensitive to a person"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The item can be set off by the presence, proximity or contact of a person: an improvised "
+            "anti-vehicle mine is then counted as an improvised anti-personnel mine (Mali rule)."
+        ),
+    )
     item_count = models.PositiveIntegerField(_("number of items"), default=0)
     reporter_name = models.CharField(_("reported by"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)

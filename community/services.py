@@ -8,12 +8,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from community.models import CommunityReport
+from core import policy
 from core.exceptions import ApplicationError
 from core.services import editable_fields, next_reference, record_write, stamp
 from core.validation import Problems, as_multipolygon, check_location, check_not_future, check_place, full_clean_into
 from hazards.models import HazardArea, LandClass, LandReleaseActivity
 from hazards.services import hazard_area_create, land_release_activity_create
 from reference.models import Organisation
+from reference.ordnance import recount_category
 from reference.selectors import admin_area_for_geometry
 
 REPORT_INPUT = editable_fields(CommunityReport, exclude={"reference", "organisation", "outcome"})
@@ -27,6 +29,12 @@ def community_report_validate(report: CommunityReport) -> None:
     check_not_future(report.report_date, "report_date", problems)
     if report.item_count is not None and report.item_count < 0:
         problems.add("item_count", _("A count or an area can never be negative."))
+    # Mali rule (Mine Action Review 2025; APMBC Art. 2.1, reference.ordnance.classify_device): an
+    # improvised AV mine a person can set off counts as an improvised AP mine; the reporter's
+    # category is kept in `item_category_reported`.
+    report.item_category, report.item_category_reported = recount_category(
+        category=report.item_category, kept=report.item_category_reported, person_sensitive=report.item_person_sensitive
+    )
     if "location" not in problems.errors:
         report.admin_area = admin_area_for_geometry(report.location)
     full_clean_into(report, problems, exclude=[n for n in problems.errors if n != "non_field_errors"])
@@ -70,6 +78,7 @@ def community_report_to_spot_task(
     *, report: CommunityReport, user, organisation: Organisation, start_date: datetime.date
 ) -> LandReleaseActivity:
     """An officer sends an EOD team to the reported item: an EOD spot task at its location."""
+    policy.check_view(user, report)
     report = _ensure_pending(report)
     task = land_release_activity_create(
         user=user,
@@ -92,6 +101,7 @@ def community_report_to_hazard_area(
     *, report: CommunityReport, user, organisation: Organisation, data: Mapping[str, Any] | None = None
 ) -> HazardArea:
     """An officer records the reported area as a suspected hazardous area (indirect evidence)."""
+    policy.check_view(user, report)
     report = _ensure_pending(report)
     fields = {
         "land_class": LandClass.SHA,

@@ -1,25 +1,36 @@
-"""What every admin page of the national database shares: maps, audit fields, and saving
-through the domain services so that the admin obeys the same rules as the API."""
+"""What every admin page of the national database shares: maps, audit fields, and a door like
+the API's. Lists are scoped by `core.selectors`, each record's rights come from `core.policy`,
+and every write, of a record or of an inline row, goes through the domain services, so that
+the admin obeys the same rules, raises the same versions and leaves the same history."""
 
 from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.gis import forms as gis_forms
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import MultiPolygon
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import router, transaction
+from django.db.models import Model, ProtectedError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
+from accounts.selectors import is_authority, user_organisation
+from core import policy, registry
+from core.exceptions import ApplicationError, RecordChanged
 from core.history import record_history
+from core.models import RecordStatus, ReportedRecord
 from core.selectors import records_visible
+from core.services import part_delete
 from core.widgets import MapWidget
-from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_transition, transition_allowed
+from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_transition
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
@@ -74,13 +85,79 @@ def _map_centre() -> dict:
     return {"default_lon": centre.x, "default_lat": centre.y, "default_zoom": 5}
 
 
+# --- Refusals of the services, shown on the forms -------------------------------------------
+
+
+class ServiceRefused(Exception):
+    """A service refused a write made through an admin form. The whole change is rolled back
+    and the form is shown again with the service's messages, on the inline row that caused
+    it (`prefix`) or on the record's own form (`prefix` None)."""
+
+    def __init__(self, errors: dict[str, list[str]], *, prefix: str | None = None, label: str = "") -> None:
+        self.errors = errors
+        self.prefix = prefix
+        self.label = label
+        super().__init__(self.message)
+
+    @classmethod
+    def from_exception(cls, exc: Exception, *, prefix: str | None = None, label: str = "") -> "ServiceRefused":
+        if isinstance(exc, ApplicationError):
+            errors = exc.errors or {"non_field_errors": [exc.message]}
+        elif isinstance(exc, ProtectedError):
+            names = ", ".join(sorted({f"{o._meta.verbose_name} {o}" for o in exc.protected_objects}))
+            errors = {"non_field_errors": [_("Other records refer to it: %(records)s.") % {"records": names}]}
+        else:
+            errors = {"non_field_errors": [str(exc) or _("You may not do this.")]}
+        return cls(errors, prefix=prefix, label=label)
+
+    @property
+    def message(self) -> str:
+        text = " ".join(str(m) for msgs in self.errors.values() for m in msgs)
+        return f"{capfirst(self.label)}: {text}" if self.label else text
+
+
+def _refusing(call: Callable, *args, prefix: str | None = None, label: str = "", **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except (ApplicationError, PermissionDenied, ProtectedError) as exc:
+        raise ServiceRefused.from_exception(exc, prefix=prefix, label=label) from exc
+
+
+def add_errors(form: forms.BaseForm, errors: dict[str, list[str]]) -> None:
+    """A service's field errors on a form: on the field when the form shows it, else on the form
+    with the field's name, so that no message is lost."""
+    for field, field_messages in errors.items():
+        target = field if field in form.fields else None
+        for message in field_messages:
+            if target is None and field != "non_field_errors":
+                try:
+                    label = form._meta.model._meta.get_field(field).verbose_name
+                except (FieldDoesNotExist, AttributeError):
+                    label = field
+                message = f"{capfirst(label)}: {message}"
+            form.add_error(target, message)
+
+
 class DomainRulesForm(forms.ModelForm):
-    """Runs the domain validator after Django's own checks and shows its messages on the form."""
+    """Runs the domain validator after Django's own checks and shows its messages on the form;
+    shown again after a service refused the change, it carries the service's messages."""
 
     validator: Callable | None = None
+    # Set per request by the admin: the refusal of the first attempt, and whether this class is
+    # the record's own form (rather than an inline row's).
+    service_refused: ServiceRefused | None = None
+    is_record_form = False
 
     def _post_clean(self) -> None:
         super()._post_clean()
+        refused = type(self).service_refused
+        if refused is not None:
+            if refused.prefix == self.prefix and (refused.prefix is not None or self.is_record_form):
+                add_errors(self, refused.errors)
+            elif self.is_record_form:
+                # The row's own messages are shown on the row; this one says nothing was kept.
+                self.add_error(None, _("Nothing was saved. %(reason)s") % {"reason": refused.message})
+            return
         validator = type(self).validator
         if validator is None or self.errors:
             return
@@ -92,13 +169,7 @@ class DomainRulesForm(forms.ModelForm):
         try:
             validator(instance)
         except ApplicationError as exc:
-            for field, messages in exc.errors.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    if target is None and field != "non_field_errors":
-                        label = self.instance._meta.get_field(field).verbose_name if "." not in field else field
-                        message = f"{label}: {message}"
-                    self.add_error(target, message)
+            add_errors(self, exc.errors)
         finally:
             if placeholder:
                 instance.reference = ""
@@ -108,36 +179,239 @@ def with_validator(form_class: type[forms.ModelForm], validator: Callable | None
     return type(form_class.__name__, (form_class,), {"validator": staticmethod(validator) if validator else None})
 
 
-class AuditedInline:
-    """Inline rows record who created and changed them."""
+# --- Rights and scoping, shared by record pages and inlines ---------------------------------
+
+
+def _may(request, question: str, record: Model) -> bool:
+    """core.policy's answer, asked once per request and state of the record (a page asks the
+    same question several times while it renders)."""
+    answers = request.__dict__.setdefault("_policy_answers", {})
+    key = (question, record._meta.label_lower, record.pk, getattr(record, "version", None),
+           getattr(record, "status", None))  # fmt: skip
+    if key not in answers:
+        answers[key] = getattr(policy, f"may_{question}")(request.user, record)
+    return answers[key]
+
+
+def _may_add_to(request, model: type[Model], parent: Model) -> bool:
+    try:
+        policy.check_add_to(request.user, model, parent)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _live(queryset, entry: registry.RecordType):
+    """Parts of a deleted report leave the lists with it (deletion of reports is soft)."""
+    if not entry.owner_path:
+        return queryset
+    model = entry.model
+    for step in filter(None, entry.owner_path.split("__")):
+        model = model._meta.get_field(step).related_model
+    if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
+        return queryset.filter(**{f"{entry.owner_path}deleted_at__isnull": True})
+    return queryset
+
+
+def scoped(queryset, user):
+    """A queryset of a registered record type, as the user may read it (core.selectors)."""
+    entry = registry.get(queryset.model)
+    return _live(records_visible(queryset, user, entry=entry), entry)
+
+
+class ScopedChoicesMixin:
+    """Choices of a related record (an incident, a casualty, a hazardous area) are the records
+    the user may read; the reporting organisation is the partner's own."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        user = request.user
+        if "queryset" not in kwargs:
+            if (
+                db_field.name == "organisation"
+                and issubclass(self.model, ReportedRecord)
+                and not is_authority(user)
+            ):
+                own = user_organisation(user)
+                kwargs["queryset"] = related._default_manager.filter(pk=own.pk if own else None)
+            else:
+                try:
+                    registry.get(related)
+                except LookupError:
+                    pass
+                else:
+                    kwargs["queryset"] = scoped(related._default_manager.all(), user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- Inline rows ----------------------------------------------------------------------------
+
+
+class ServiceInline(ScopedChoicesMixin):
+    """Inline rows of a record page, written through services.
+
+    A part of a report (a casualty, a source, an item found, a non-conformity) may be added,
+    changed and removed by who may change its report (core.policy.check_add_to). Subclasses
+    define `add_row(request, parent, data)` and `update_row(request, row, data)`; removal goes
+    through core.services.part_delete unless `delete_row` says otherwise.
+    """
 
     form = DomainRulesForm
     validator: Callable | None = None
 
+    @property
+    def entry(self) -> registry.RecordType:
+        return registry.get(self.model)
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = with_validator(formset.form, type(self).validator)
+        formset.form.service_refused = getattr(request, "_service_refused", None)
+        formset.service_inline = self
         return formset
 
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
 
-class ServiceAdmin(admin.ModelAdmin):
-    """A model admin whose writes go through `create`/`update` services.
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (obj is None or _may(request, "view", obj))
+
+    def has_add_permission(self, request, obj):
+        if not super().has_add_permission(request, obj):
+            return False
+        if obj is None:
+            return not self.entry.authority_writes or is_authority(request.user)
+        return _may_add_to(request, self.model, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or _may(request, "change", obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or _may(request, "change", obj))
+
+    def row_data(self, form, fk_name: str, *, change: bool) -> dict:
+        names = {f.name for f in self.model._meta.concrete_fields if not f.primary_key} - {fk_name}
+        data = {name: value for name, value in form.cleaned_data.items() if name in names}
+        if change:
+            data = {name: value for name, value in data.items() if name in form.changed_data}
+        return data
+
+    def add_row(self, request, parent: Model, data: dict) -> Model:
+        raise NotImplementedError
+
+    def update_row(self, request, row: Model, data: dict) -> Model:
+        raise NotImplementedError
+
+    def delete_row(self, request, row: Model) -> None:
+        if self.entry.has_workflow:
+            record_delete(record=row, user=request.user)
+        else:
+            part_delete(part=row, user=request.user)
+
+    def save_rows(self, request, formset) -> None:
+        """Removed rows first, then changed, then new ones, each through its service; the lists
+        Django's change message reads are filled as `formset.save()` would."""
+        fk_name = formset.fk.name
+        label = self.model._meta.verbose_name
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for form in formset.initial_forms:
+            if form.instance.pk is None:
+                continue
+            if formset.can_delete and formset._should_delete_form(form):
+                _refusing(self.delete_row, request, form.instance, prefix=form.prefix, label=label)
+                formset.deleted_objects.append(form.instance)
+            elif form.has_changed():
+                data = self.row_data(form, fk_name, change=True)
+                saved = _refusing(self.update_row, request, form.instance, data, prefix=form.prefix, label=label)
+                formset.changed_objects.append((saved, form.changed_data))
+        for form in formset.extra_forms:
+            if not form.has_changed() or (formset.can_delete and formset._should_delete_form(form)):
+                continue
+            data = self.row_data(form, fk_name, change=False)
+            saved = _refusing(self.add_row, request, formset.instance, data, prefix=form.prefix, label=label)
+            form.instance = saved
+            formset.new_objects.append(saved)
+
+
+# Former name, for admin modules written before the services took over the inlines.
+AuditedInline = ServiceInline
+
+
+# --- Record pages ---------------------------------------------------------------------------
+
+
+def _delete_selected_through_services(modeladmin, request, queryset):
+    # All or nothing: one refused record keeps every selected record.
+    try:
+        with transaction.atomic(using=router.db_for_write(modeladmin.model)):
+            return delete_selected(modeladmin, request, queryset)
+    except ServiceRefused as refused:
+        modeladmin.message_user(request, _("Nothing was deleted. %(reason)s") % {"reason": refused.message},
+                                messages.ERROR)  # fmt: skip
+        return None
+
+
+class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """A model admin whose reads are scoped like the API's and whose writes go through services.
 
     Subclasses set `validator` (the service's validation function) and define
     `create(request, cleaned_data, data)` and `update(request, obj, data)`; the form's
-    cleaned data is handed to them as the service's input.
+    cleaned data is handed to them as the service's input. Deletion is `core.workflow.
+    record_delete` for records with a workflow, `core.services.part_delete` for parts of a
+    report, unless `delete_record` says otherwise.
     """
 
     form = DomainRulesForm
     validator: Callable | None = None
     change_form_template = "admin/record_change_form.html"
+    # Fields the services never change once the record exists; None: the reporting organisation.
+    readonly_on_change: tuple[str, ...] | None = None
+
+    @property
+    def entry(self) -> registry.RecordType:
+        return registry.get(self.model)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        return with_validator(super().get_form(request, obj, change, **kwargs), type(self).validator)
+        form = with_validator(super().get_form(request, obj, change, **kwargs), type(self).validator)
+        form.service_refused = getattr(request, "_service_refused", None)
+        form.is_record_form = True
+        return form
 
     def get_queryset(self, request):
         # The same scoping as the API: one permission path (core.selectors).
-        return records_visible(super().get_queryset(request), request.user)
+        return scoped(super().get_queryset(request), request.user)
+
+    # Rights: the role's model permission, then core.policy for the record itself.
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            not self.entry.authority_writes or is_authority(request.user)
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (obj is None or _may(request, "view", obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or _may(request, "change", obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or _may(request, "delete", obj))
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        organisation = user_organisation(request.user)
+        if issubclass(self.model, ReportedRecord) and organisation is not None and not is_authority(request.user):
+            initial.setdefault("organisation", organisation.pk)
+        return initial
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj), *AUDIT_FIELDS]
+        if obj is not None:
+            fixed = self.readonly_on_change
+            if fixed is None:
+                fixed = ("organisation",) if issubclass(self.model, ReportedRecord) else ()
+            fields += [name for name in fixed if name not in fields]
+        return fields
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -150,48 +424,86 @@ class ServiceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    # The record page and its workflow box.
+
+    def _workflow(self, request, object_id) -> dict:
+        if not object_id or not self.entry.has_workflow:
+            return {}
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return {}
+        actions = [
+            (name, ACTION_LABELS[name])
+            for name, rule in TRANSITIONS.items()
+            if record.status in rule.sources and policy.may_transition(request.user, record, name)
+        ]
+        frozen = (
+            record.status == RecordStatus.SUBMITTED
+            and "withdraw" in dict(actions)
+            and not self.has_change_permission(request, record)
+        )
+        return {
+            "workflow": {
+                "url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_transition", args=[record.pk]),
+                "actions": actions,
+                "version": record.version,
+                "frozen": frozen,
+            }
+        }
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        if object_id:
-            record = self.get_object(request, object_id)
-            if record is not None:
-                extra_context["workflow"] = {
-                    "url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_transition", args=[record.pk]),
-                    "actions": [
-                        (name, ACTION_LABELS[name])
-                        for name, rule in TRANSITIONS.items()
-                        if record.status in rule.sources
-                        and transition_allowed(user=request.user, record=record, action=name)
-                    ],
-                }
+        if request.method == "POST" and not hasattr(request, "_service_refused"):
+            try:
+                # One transaction for the record and its rows: a refused row keeps nothing.
+                with transaction.atomic(using=router.db_for_write(self.model)):
+                    return super().changeform_view(request, object_id, form_url, extra_context)
+            except ServiceRefused as refused:
+                request._service_refused = refused
+            # Shown again from what was sent, with the service's messages; nothing is saved.
+        extra_context = {**(extra_context or {}), **self._workflow(request, object_id)}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id):
-        record = self.get_object(request, object_id)
-        if record is None or request.method != "POST":
+        if request.method != "POST":
             raise Http404
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            raise Http404
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
         action = request.POST.get("action", "")
+        label = ACTION_LABELS.get(action, action)
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[record.pk])
+        try:
+            version = int(request.POST["version"]) if request.POST.get("version") else None
+        except ValueError:
+            self.message_user(request, _("The page sent no valid version: read the record again."), messages.ERROR)
+            return HttpResponseRedirect(change_url)
         try:
             record_transition(
-                record=record, user=request.user, action=action, reason=request.POST.get("workflow_reason", "")
+                record=record,
+                user=request.user,
+                action=action,
+                reason=request.POST.get("workflow_reason", ""),
+                version=version,
             )
-        except ApplicationError as exc:
+        except RecordChanged:
             self.message_user(
-                request, " ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message, messages.ERROR
+                request,
+                _("Someone changed this record since you opened it: read it again, then %(action)s it.")
+                % {"action": label},
+                messages.ERROR,
             )
-        except PermissionDenied as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+        except (ApplicationError, PermissionDenied) as exc:
+            self.message_user(request, ServiceRefused.from_exception(exc).message, messages.ERROR)
         else:
-            self.message_user(
-                request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}, messages.SUCCESS
-            )
-        return HttpResponseRedirect(
-            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[record.pk])
-        )
+            self.message_user(request, _("Done: %(action)s.") % {"action": label}, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
 
     def history_view(self, request, object_id, extra_context=None):
-        """The record's versions from its recorded history (who, when, action, reason, changes)."""
-        record = self.get_object(request, object_id)
+        """The record's versions from its recorded history (who, when, action, reason, changes).
+        A partner sees the names of its own staff only; others are shown by organisation."""
+        record = self.get_object(request, unquote(object_id))
         if record is None or not self.has_view_or_change_permission(request, record):
             raise Http404
         context = {
@@ -199,20 +511,11 @@ class ServiceAdmin(admin.ModelAdmin):
             "title": _("History of %(record)s") % {"record": record},
             "opts": self.opts,
             "object": record,
-            "events": record_history(record),
+            "events": history_for_reader(record, request.user),
         }
         return TemplateResponse(request, "admin/record_history.html", context)
 
-    def delete_model(self, request, obj):
-        # Domain records are deleted softly: their history stays and they can be restored.
-        record_delete(record=obj, user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for record in queryset:
-            record_delete(record=record, user=request.user)
-
-    def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
+    # Writes.
 
     def service_data(self, form, *, change: bool) -> dict:
         names = [name for name in form.cleaned_data if name in {f.name for f in form._meta.model._meta.fields}]
@@ -220,21 +523,100 @@ class ServiceAdmin(admin.ModelAdmin):
             names = [name for name in names if name in form.changed_data]
         return {name: form.cleaned_data[name] for name in names if name not in ("organisation", "status")}
 
+    def create(self, request, cleaned_data, data) -> Model:
+        raise NotImplementedError
+
+    def update(self, request, obj, data) -> Model:
+        raise NotImplementedError
+
     def save_model(self, request, obj, form, change):
         data = self.service_data(form, change=change)
-        saved = self.update(request, obj, data) if change else self.create(request, form.cleaned_data, data)
+        if change:
+            saved = _refusing(self.update, request, obj, data)
+        else:
+            saved = _refusing(self.create, request, form.cleaned_data, data)
         # The admin goes on with the object the service saved (for inlines and redirects).
         obj.pk = saved.pk
         obj._state.adding = False
         obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if instance._state.adding:
-                instance.created_by = request.user
-            instance.updated_by = request.user
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
+        inline = getattr(formset, "service_inline", None)
+        if inline is None:
+            raise ImproperlyConfiguredInline(formset)
+        inline.save_rows(request, formset)
+
+    def delete_record(self, request, obj) -> None:
+        if self.entry.has_workflow:
+            # Records are deleted softly: their history stays and they can be restored.
+            record_delete(record=obj, user=request.user)
+        else:
+            part_delete(part=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        _refusing(self.delete_record, request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            _refusing(self.delete_record, request, record, label=str(record))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[unquote(object_id)])
+            )
+
+    def get_deleted_objects(self, objs, request):
+        """What a deletion removes: the records themselves (the services delete a report softly,
+        with its parts; a part alone). Django's cascade of hard deletion does not apply."""
+        objs = list(objs)
+        perms_needed = {str(self.opts.verbose_name) for obj in objs if not self.has_delete_permission(request, obj)}
+        listed = [f"{capfirst(self.opts.verbose_name)}: {obj}" for obj in objs]
+        return listed, {self.opts.verbose_name_plural: len(objs)}, perms_needed, []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (_delete_selected_through_services, name, description)
+        return actions
+
+
+class ImproperlyConfiguredInline(Exception):
+    """An inline of a record page that is not a ServiceInline would write around the services."""
+
+    def __init__(self, formset) -> None:
+        super().__init__(f"{formset.model._meta.label}: inlines of a ServiceAdmin must be ServiceInline")
+
+
+def history_for_reader(record: Model, user) -> list:
+    """The record's history as `user` may read it: the authority sees who acted; a partner sees
+    the usernames of its own organisation's staff, and other actors by their organisation's
+    acronym; personal fields and user ids stay hidden from readers without the right to them."""
+    from accounts.models import Profile
+
+    events = record_history(record)
+    authority = is_authority(user)
+    own = user_organisation(user)
+    actors = {event.pgh_context.get("user") for event in events} - {None}
+    organisations = {
+        profile.user_id: profile.organisation
+        for profile in Profile.objects.filter(user_id__in=actors).select_related("organisation")
+    }
+    hidden: set[str] = set()
+    if not policy.may_read_personal_fields(user, record):
+        hidden = {"created_by", "updated_by", *registry.get(record).personal_fields}
+    elif not authority:
+        hidden = {"created_by", "updated_by"}
+    for event in events:
+        actor_id = event.pgh_context.get("user")
+        event.actor = event.pgh_context.get("username") or ""
+        if actor_id is not None and not authority:
+            organisation = organisations.get(actor_id)
+            if organisation is None or own is None or organisation.pk != own.pk:
+                event.actor = organisation.acronym if organisation is not None else ""
+        event.pgh_diff = {name: values for name, values in event.pgh_diff.items() if name not in hidden}
+    return events

@@ -29,3 +29,8 @@ class ApplicationError(Exception):
             return self.message
         details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
         return f"{self.message} {details}"
+
+
+class RecordChanged(Exception):
+    """The record changed since the version the user read: their act would apply to what they
+    have not seen (the API answers 412)."""

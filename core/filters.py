@@ -13,10 +13,11 @@ from reference.models import AdministrativeArea, Organisation
 
 
 def admin_area_ids(pcode: str) -> list[int]:
-    """The current area with this P-code and every area below it (up to 3 levels down)."""
-    current = AdministrativeArea.objects.filter(valid_to__isnull=True)
+    """Every boundary version of the area with this P-code and of every area below it (up to 3
+    levels down). The P-code is an area's identity across boundary changes: a record keeps the
+    version it was placed in, and filters and région scoping still find it after a new version."""
     return list(
-        current.filter(
+        AdministrativeArea.objects.filter(
             Q(pcode=pcode) | Q(parent__pcode=pcode) | Q(parent__parent__pcode=pcode)
             | Q(parent__parent__parent__pcode=pcode)
         ).values_list("id", flat=True)
@@ -87,7 +88,12 @@ class RecordFilterSet(django_filters.FilterSet):
         return qs.filter(**{f"{self._meta_option('date_field')}__lte": value})
 
     def _meta_option(self, name: str) -> str:
-        return getattr(self.Meta, name)
+        # The record type's registry entry tells its fields, unless the filter set says otherwise.
+        if hasattr(self.Meta, name):
+            return getattr(self.Meta, name)
+        from core import registry
+
+        return getattr(registry.get(self.Meta.model), name)
 
 
 def category_filter(choices, field_name: str) -> django_filters.MultipleChoiceFilter:

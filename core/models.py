@@ -105,3 +105,47 @@ class ReportedRecord(TrackedModel):
                 condition=models.Q(external_id__isnull=False),
             ),
         ]
+
+
+class Removal(models.Model):
+    """A record that left someone's view, so that a partner syncing with `updated_since` learns it.
+
+    Deleted (by its reporter or the authority), merged into another record (`merged_into`), or
+    withdrawn from the national picture (an approved record reopened for correction: other
+    partners no longer see it until it is approved again). A record that comes back (restored,
+    approved again) loses its removal entries and reappears in the `updated_since` stream.
+    """
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted", _("Deleted")
+        MERGED = "merged", _("Merged into another record")
+        WITHDRAWN = "withdrawn", _("Withdrawn from the approved national data")
+
+    record_type = models.CharField(_("record type"), max_length=40, db_index=True)
+    record_id = models.BigIntegerField(_("record id"))
+    external_id = models.CharField(_("external identifier"), max_length=100, blank=True, default="")
+    organisation = models.ForeignKey(
+        "reference.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("reporting organisation")
+    )
+    admin_area = models.ForeignKey(
+        "reference.AdministrativeArea",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("administrative area"),
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    merged_into = models.BigIntegerField(_("merged into"), null=True, blank=True)
+    # Approved when it left: every partner had seen it, so every partner is told.
+    was_public = models.BooleanField(_("was approved"), default=False)
+    removed_at = models.DateTimeField(_("removed at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("removal")
+        verbose_name_plural = _("removals")
+        ordering = ["removed_at", "id"]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="removal_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.record_id} {self.reason}"

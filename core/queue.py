@@ -3,32 +3,14 @@
 from django.db.models import QuerySet
 
 from accounts.selectors import is_authority, user_organisation
+from core import registry
 from core.models import RecordStatus
 from core.selectors import records_visible
 
 
 def queue_models() -> list[tuple[str, type]]:
-    from assistance.models import AssistanceService, Survivor
-    from community.models import CommunityReport
-    from education.models import RiskEducationSession
-    from hazards.models import HazardArea, LandReleaseActivity
-    from incidents.models import Incident
-
-    return [
-        ("hazard-areas", HazardArea),
-        ("land-release-activities", LandReleaseActivity),
-        ("incidents", Incident),
-        ("risk-education-sessions", RiskEducationSession),
-        ("survivors", Survivor),
-        ("assistance-services", AssistanceService),
-        ("community-reports", CommunityReport),
-    ]
-
-
-REGION_PATHS = {
-    "survivors": "casualty__incident__admin_area",
-    "assistance-services": "survivor__casualty__incident__admin_area",
-}
+    """Record types with a workflow of their own, from the registry."""
+    return [(entry.slug, entry.model) for entry in registry.with_workflow()]
 
 
 def approval_queue(*, user) -> list[tuple[str, type, QuerySet]]:
@@ -40,7 +22,7 @@ def approval_queue(*, user) -> list[tuple[str, type, QuerySet]]:
     for resource, model in queue_models():
         if not user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
             continue
-        records = records_visible(model.objects.all(), user, region_path=REGION_PATHS.get(resource))
+        records = records_visible(model.objects.all(), user)
         if approver:
             waiting = records.filter(status=RecordStatus.SUBMITTED)
         elif organisation is not None:

@@ -1,26 +1,43 @@
-"""Scoping shared by the API and the pages: the one place that decides who sees what.
+"""Scoping shared by the API, the admin and the pages: the one place that decides who sees what.
 
-DOMAIN.md, "The people": the authority sees the whole national database; a partner sees
-approved national data and its own organisation's records in any state, and edits its own
-records while they are not yet approved.
+DOMAIN.md, "The people": the authority sees the whole national database (or the régions its
+staff are limited to); a partner sees approved national data and its own organisation's
+records in any state. Records the authority writes itself (quality inspections) are seen by
+the organisation they concern, not by every partner.
 """
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.selectors import is_authority, user_organisation
 from core.models import RecordStatus
 
 
-def records_visible(queryset: QuerySet, user, *, via: str = "", region_path: str | None = None) -> QuerySet:
-    """`via` is the path to the record carrying organisation and status (e.g. "incident__");
-    `region_path` the path to its administrative area, for authority staff limited to régions."""
+def records_visible(
+    queryset: QuerySet, user, *, via: str | None = None, region_path: str | None = None, entry=None
+) -> QuerySet:
+    """`entry` (core.registry) tells the paths; `via` and `region_path` override them: the path
+    to the record carrying organisation and status (e.g. "incident__"), and to its area."""
+    if entry is None:
+        from core import registry
+
+        try:
+            entry = registry.get(queryset.model)
+        except LookupError:
+            entry = None
+    if via is None:
+        via = entry.owner_path if entry is not None else ""
+    if region_path is None:
+        region_path = entry.region_path if entry is not None else f"{via}admin_area"
     if is_authority(user):
         regions = user_regions(user)
         if regions:
-            path = region_path or f"{via}admin_area"
-            queryset = queryset.filter(**{f"{path}__in": regions})
+            queryset = queryset.filter(**{f"{region_path}__in": regions})
         return queryset
-    visible = Q(**{f"{via}status": RecordStatus.APPROVED})
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    visible = Q(pk__in=[])
+    if entry is None or not entry.authority_writes:
+        visible = Q(**{f"{via}status": RecordStatus.APPROVED})
     organisation = user_organisation(user)
     if organisation is not None:
         visible |= Q(**{f"{via}organisation": organisation})
@@ -28,7 +45,8 @@ def records_visible(queryset: QuerySet, user, *, via: str = "", region_path: str
 
 
 def user_regions(user) -> list[int]:
-    """Ids of the areas an authority user is limited to (with their sub-areas); empty: all."""
+    """Ids of the areas an authority user is limited to, with their sub-areas, in every boundary
+    version (records keep the version they were placed in); empty: the whole country."""
     if not hasattr(user, "_regions_cache"):
         profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
         ids: list[int] = []
@@ -41,18 +59,25 @@ def user_regions(user) -> list[int]:
     return user._regions_cache
 
 
-def record_editable(record: Model, user) -> bool:
-    """May this user change this record (or a record hanging from it, such as a casualty)?"""
+def removals_visible(user) -> QuerySet:
+    """Records that left this user's view (core.models.Removal), for `updated_since` syncs.
+
+    The authority learns of deletions and merges (in its régions); a partner of deletions and
+    merges of its own records, and of any record that was approved when it left (deleted in a
+    merge, or withdrawn by a reopening), which it had seen in the national data. Types the
+    role may not read are left out.
+    """
+    from core import registry
+    from core.models import Removal
+
+    slugs = [e.slug for e in registry.entries() if e.slug and user.has_perm(e.permission("view"))]
+    removals = Removal.objects.filter(record_type__in=slugs).select_related("organisation")
     if is_authority(user):
-        return True
+        regions = user_regions(user)
+        removals = removals.exclude(reason=Removal.Reason.WITHDRAWN)
+        return removals.filter(admin_area__in=regions) if regions else removals
     organisation = user_organisation(user)
-    return (
-        organisation is not None
-        and record.organisation_id == organisation.pk
-        and record.status != RecordStatus.APPROVED
-    )
-
-
-def can_report(user) -> bool:
-    """Writing needs an organisation to report for (or the authority's rights)."""
-    return is_authority(user) or user_organisation(user) is not None
+    if organisation is None:
+        return removals.filter(was_public=True)
+    own = Q(organisation=organisation) & ~Q(reason=Removal.Reason.WITHDRAWN)
+    return removals.filter(own | (Q(was_public=True) & ~Q(organisation=organisation)))

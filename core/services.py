@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
@@ -84,10 +85,86 @@ def stamp(instance: models.Model, user: Any) -> None:
 
 
 def record_write(record: M, *, user: Any, data: Mapping[str, Any], allowed: set[str], validate) -> M:
-    """The shape of every simple create and update: input applied, rules checked, author
-    stamped, saved. Callers hold the transaction (and the row lock for an update)."""
+    """The shape of every simple create and update: the user's right asked (core.policy), input
+    applied, rules checked, author stamped, saved. Callers hold the transaction (and the row
+    lock for an update)."""
+    from core import policy
+
+    if record._state.adding:
+        policy.check_report_for(user, type(record), record.organisation)
+    else:
+        policy.check_change(user, record)
     apply_fields(record, data, allowed=allowed)
     validate(record)
     stamp(record, user)
     record.save()
     return record
+
+
+def clean_text(value: Any, field: str, *, max_length: int) -> str:
+    """Free text of an act (a reason): a string, without NUL characters, within its column."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApplicationError(_("Give the %(field)s as text.") % {"field": field}, errors={field: [_("Give text.")]})
+    if "\x00" in value:
+        raise ApplicationError(
+            _("The record is not valid."), errors={field: [_("Null characters are not allowed.")]}
+        )
+    value = value.strip()
+    if len(value) > max_length:
+        raise ApplicationError(
+            _("The record is not valid."),
+            errors={field: [_("At most %(max)d characters (%(length)d given).") % {"max": max_length,
+                                                                                  "length": len(value)}]},
+        )  # fmt: skip
+    return value
+
+
+def external_id_lock(model: type[models.Model], *, organisation_id: int, external_id: str, scope: str = "") -> None:
+    """Serialise writes of one reporter's identifier until the transaction ends: a client that
+    retries after a dropped connection sends the same record several times at once, and the
+    retries must find the first one's record rather than race it to the unique constraint."""
+    key = f"{model._meta.label_lower}:{organisation_id}:{scope}:{external_id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+def owner_touch(part: models.Model, user: Any) -> None:
+    """A part of a report (a casualty, an item found) changed: it is a new version of the record
+    carrying it (ETag, If-None-Match, and `updated_since` syncs see it)."""
+    from core import registry
+
+    entry = registry.get(part)
+    if not entry.owner_path:
+        return
+    owner = entry.owner(part)
+    type(owner).all_objects.filter(pk=owner.pk).update(
+        version=models.F("version") + 1,
+        updated_at=timezone.now(),
+        updated_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def part_write(part: M, *, user: Any, data: Mapping[str, Any], allowed: set[str], validate) -> M:
+    """A part of a report (an item found, an inspection) written after the caller asked the
+    policy: input applied, rules checked, author stamped, saved, its report's version raised."""
+    apply_fields(part, data, allowed=allowed)
+    validate(part)
+    stamp(part, user)
+    part.save()
+    owner_touch(part, user)
+    return part
+
+
+@transaction.atomic
+def part_delete(*, part: models.Model, user: Any) -> None:
+    """A part of a report removed (core.policy.check_delete): its last state stays in the history."""
+    from core import policy
+    from core.history import recorded
+
+    part = type(part).objects.select_for_update().get(pk=part.pk)
+    policy.check_delete(user, part)
+    with recorded(user=user, action="delete"):
+        owner_touch(part, user)
+        part.delete()

@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -64,6 +65,10 @@ def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *,
     if geom.geom_type != kind:
         problems.add(field, _("Expected a %(kind)s, got a %(type)s.") % {"kind": kind, "type": geom.geom_type})
         return
+    # The columns are 2D: PostGIS would refuse a Z coordinate at save time with a 500.
+    if geom.hasz:
+        problems.add(field, _("Send longitude and latitude only: the geometry has a height (Z)."))
+        return
     if geom.empty:
         problems.add(field, _("The geometry is empty."))
         return
@@ -82,8 +87,17 @@ def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *,
 
 
 def check_not_future(value: datetime.date | None, field: str, problems: Problems) -> None:
-    if value is not None and value > timezone.localdate():
+    """An event date is plausible: not in the future, and not before the setting
+    PLAUSIBLE_DATE_FLOOR (a year typed as 1 or 1800). The services check their event dates here."""
+    if value is None:
+        return
+    if value > timezone.localdate():
         problems.add(field, _("The date cannot be in the future."))
+    elif value < settings.PLAUSIBLE_DATE_FLOOR:
+        problems.add(
+            field,
+            _("The date cannot be before %(floor)s.") % {"floor": settings.PLAUSIBLE_DATE_FLOOR.isoformat()},
+        )
 
 
 def check_dates_ordered(

@@ -35,10 +35,24 @@ class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         "reduced",
         "cleared",
         "remaining",
+        "contamination_types_reported",
     )
     fieldsets = (
         (None, {"fields": ("reference", "name", "organisation", "status", "external_id")}),
-        (_("Land"), {"fields": ("land_class", "geometry", "area", "admin_area", "contamination_types")}),
+        (
+            _("Land"),
+            {
+                "fields": (
+                    "land_class",
+                    "geometry",
+                    "area",
+                    "admin_area",
+                    "contamination_types",
+                    "improvised_av_person_sensitive",
+                    "contamination_types_reported",
+                )
+            },
+        ),
         (_("Evidence"), {"fields": ("evidence", "evidence_description", "survey_date")}),
         (_("Status"), {"fields": ("hazard_status", "hazard_status_date", "hazard_status_reason")}),
         (_("Impact"), {"fields": ("blocked_land_use", "beneficiaries", "priority")}),
@@ -91,6 +105,7 @@ class ItemFoundInline(AuditedInline, admin.TabularInline):
     extra = 0
     autocomplete_fields = ("ordnance_type",)
     exclude = ("created_by", "updated_by")
+    readonly_fields = ("category_reported",)
 
 
 @admin.register(LandReleaseActivity)

@@ -28,6 +28,8 @@ class ContaminationType(models.TextChoices):
     AP_MINES = "ap_mines", _("Anti-personnel mines")
     AV_MINES = "av_mines", _("Anti-vehicle mines")
     IMPROVISED_AP_MINES = "improvised_ap_mines", _("Improvised anti-personnel mines")
+    # Counted as improvised AP mines when person-sensitive (Mali rule, reference.ordnance).
+    IMPROVISED_AV_MINES = "improvised_av_mines", _("Improvised anti-vehicle mines")
     OTHER_IEDS = "other_ieds", _("Other IEDs")
     CLUSTER_MUNITIONS = "cluster_munitions", _("Cluster munition remnants")
     UXO = "uxo", _("Unexploded ordnance")
@@ -83,6 +85,27 @@ class HazardArea(ReportedRecord):
         default=list,
         blank=True,
         verbose_name=_("contamination types"),
+    )
+    # Mali rule (reference.ordnance.classify_contamination): the reporter's types, kept where
+    # the counted ones differ.
+    contamination_types_reported = ChoiceArrayField(
+        models.CharField(max_length=30, choices=ContaminationType.choices),
+        default=list,
+        db_default=[],
+        blank=True,
+        editable=False,
+        verbose_name=_("contamination types as reported"),
+        help_text=_("Empty when the contamination types are counted as reported."),
+    )
+    improvised_av_person_sensitive = models.BooleanField(
+        _("improvised AV mines sensitive to a person"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The improvised anti-vehicle mines of this area are sensitive enough to be set off by a person: "
+            "they are counted as improvised anti-personnel mines (Mali rule). An anti-handling device alone "
+            "does not make them so (APMBC Art. 2.1)."
+        ),
     )
     evidence = models.CharField(_("evidence"), max_length=10, choices=Evidence.choices)
     evidence_description = models.TextField(_("evidence description"), blank=True)
@@ -245,6 +268,28 @@ class ItemFound(TrackedModel):
         LandReleaseActivity, on_delete=models.CASCADE, related_name="items_found", verbose_name=_("activity")
     )
     category = models.CharField(_("category"), max_length=30, choices=OrdnanceCategory.choices, db_index=True)
+    # Mali rule (reference.ordnance.classify_device): the reporter's category, kept where the
+    # counted one differs.
+    category_reported = models.CharField(
+        _("category as reported"),
+        max_length=30,
+        choices=OrdnanceCategory.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("Empty when the category is counted as reported."),
+    )
+    person_sensitive = models.BooleanField(
+        _("sensitive to a person"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The main charge can be set off by the presence, proximity or contact of a person: an improvised "
+            "anti-vehicle mine is then counted as an improvised anti-personnel mine (Mali rule). An "
+            "anti-handling device alone does not make it so (APMBC Art. 2.1)."
+        ),
+    )
     ordnance_type = models.ForeignKey(
         "reference.OrdnanceType", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("model")
     )

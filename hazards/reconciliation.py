@@ -17,7 +17,7 @@ from core.history import recorded
 from core.models import RecordStatus
 from core.selectors import records_visible
 from core.services import stamp
-from core.workflow import merge_pair_lock, merge_reason, record_delete
+from core.workflow import merge_pair_lock, merge_reason, record_soft_delete
 from hazards.models import HazardArea, LandReleaseActivity
 from hazards.services import AREA_TOLERANCE_M2, RELEASED_AREAS, hazard_area_validate, hazard_areas_recompute
 
@@ -129,7 +129,7 @@ def hazard_area_merge(*, keep: HazardArea, duplicate: HazardArea, user, reason: 
                 },
             )
 
-        record_delete(record=duplicate, user=user, reason=text, action="merge")
+        record_soft_delete(record=duplicate, user=user, reason=text, action="merge", merged_into=keep)
         with recorded(user=user, action="merge", reason=text, merged=duplicate.reference):
             HazardArea.all_objects.filter(pk=duplicate.pk).update(status_reason=text)
             # The duplicate is recomputed too: restored, it must not count activities it lost.

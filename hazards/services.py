@@ -9,8 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core import policy
 from core.models import RecordStatus
-from core.services import apply_fields, editable_fields, next_reference, stamp
+from core.services import apply_fields, editable_fields, next_reference, owner_touch, part_write, stamp
 from core.validation import (
     Problems,
     as_multipolygon,
@@ -22,6 +23,7 @@ from core.validation import (
 )
 from hazards.models import HazardArea, LandReleaseActivity
 from reference.models import Organisation
+from reference.ordnance import recount_category, recount_contamination
 from reference.selectors import admin_area_for_geometry
 
 AreaUnit = Literal["m2", "ha", "km2"]
@@ -79,6 +81,13 @@ def hazard_area_validate(hazard: HazardArea) -> None:
     check_not_negative(hazard, ["beneficiaries"], problems)
     if hazard.hazard_status != HazardArea.HazardStatus.OPEN and not hazard.hazard_status_reason:
         problems.add("hazard_status_reason", _("Say why the hazardous area is no longer open."))
+    # Mali rule (Mine Action Review 2025; APMBC Art. 2.1, reference.ordnance): person-sensitive
+    # improvised AV mines count as improvised AP mines; the reporter's types are kept apart.
+    hazard.contamination_types, hazard.contamination_types_reported = recount_contamination(
+        types=hazard.contamination_types,
+        kept=hazard.contamination_types_reported,
+        improvised_av_person_sensitive=hazard.improvised_av_person_sensitive,
+    )
     if "geometry" not in problems.errors:
         hazard.admin_area = admin_area_for_geometry(hazard.geometry)
     full_clean_into(hazard, problems, exclude=["geometry"] if "geometry" in problems.errors else [])
@@ -88,6 +97,7 @@ def hazard_area_validate(hazard: HazardArea) -> None:
 @transaction.atomic
 def hazard_area_create(*, user, organisation: Organisation, data: Mapping[str, Any]) -> HazardArea:
     """Records a hazardous area; its area is computed by PostGIS, its région derived spatially."""
+    policy.check_report_for(user, HazardArea, organisation)
     hazard = HazardArea(organisation=organisation, reference=next_reference("HA"))
     apply_fields(hazard, data, allowed=HAZARD_INPUT)
     if hazard.hazard_status_date is None:
@@ -104,6 +114,7 @@ def hazard_area_create(*, user, organisation: Organisation, data: Mapping[str, A
 @transaction.atomic
 def hazard_area_update(*, hazard: HazardArea, user, data: Mapping[str, Any]) -> HazardArea:
     hazard = HazardArea.objects.select_for_update().get(pk=hazard.pk)
+    policy.check_change(user, hazard)
     apply_fields(hazard, data, allowed=HAZARD_INPUT)
     hazard_area_validate(hazard)
     if "geometry" in data:
@@ -315,6 +326,7 @@ def land_release_activity_create(
 ) -> LandReleaseActivity:
     """Records an activity with the items it found. Released area can never exceed the
     hazardous area (DOMAIN.md invariant); the hazard's remaining area and status follow."""
+    policy.check_report_for(user, LandReleaseActivity, organisation)
     problems = Problems()
     data = _convert_units(data, area_unit, problems)
     problems.raise_if_any()
@@ -323,6 +335,7 @@ def land_release_activity_create(
     if activity.hazard_area_id:
         # Serialise writes on one hazard so that two reports cannot both take the last m².
         activity.hazard_area = HazardArea.objects.select_for_update().get(pk=activity.hazard_area_id)
+        policy.check_view(user, activity.hazard_area)
     land_release_activity_validate(activity)
     stamp(activity, user)
     activity.save()
@@ -341,10 +354,13 @@ def land_release_activity_update(
     data = _convert_units(data, area_unit, problems)
     problems.raise_if_any()
     activity = LandReleaseActivity.objects.select_for_update().get(pk=activity.pk)
+    policy.check_change(user, activity)
     previous_hazard = activity.hazard_area_id
     apply_fields(activity, data, allowed=ACTIVITY_INPUT)
     if activity.hazard_area_id:
         activity.hazard_area = HazardArea.objects.select_for_update().get(pk=activity.hazard_area_id)
+        if activity.hazard_area_id != previous_hazard:
+            policy.check_view(user, activity.hazard_area)
     land_release_activity_validate(activity)
     stamp(activity, user)
     activity.save()
@@ -352,13 +368,25 @@ def land_release_activity_update(
     return activity
 
 
+def item_found_classify(item) -> None:
+    """The category an item found counts as: the model's when none is given, then the Mali rule
+    (Mine Action Review 2025, recommendation to Mali; APMBC Art. 2.1; see
+    `reference.ordnance.classify_device`): an improvised AV mine whose main charge a person can
+    set off counts as an improvised AP mine, and the reporter's category is kept in
+    `category_reported`."""
+    if item.ordnance_type_id and not item.category:
+        item.category = item.ordnance_type.category
+    item.category, item.category_reported = recount_category(
+        category=item.category, kept=item.category_reported, person_sensitive=item.person_sensitive
+    )
+
+
 def item_found_add(*, activity: LandReleaseActivity, user, data: Mapping[str, Any]):
     from hazards.models import ItemFound
 
     item = ItemFound(activity=activity)
     apply_fields(item, data, allowed=editable_fields(ItemFound, exclude={"activity"}))
-    if item.ordnance_type_id and not item.category:
-        item.category = item.ordnance_type.category
+    item_found_classify(item)
     problems = Problems()
     check_not_negative(item, ["quantity", "depth_cm"], problems)
     if item.quantity is not None and item.quantity < 1:
@@ -368,3 +396,99 @@ def item_found_add(*, activity: LandReleaseActivity, user, data: Mapping[str, An
     stamp(item, user)
     item.save()
     return item
+
+
+# --- Parts of an activity's report: items found; quality management (IMAS 07.40) ----------
+
+
+@transaction.atomic
+def item_found_create(*, activity: LandReleaseActivity, user, data: Mapping[str, Any]):
+    """An item added to an activity's report (the admin's inline): the activity changes."""
+    from hazards.models import ItemFound
+
+    policy.check_add_to(user, ItemFound, activity)
+    item = item_found_add(activity=activity, user=user, data=data)
+    owner_touch(item, user)
+    return item
+
+
+@transaction.atomic
+def item_found_update(*, item, user, data: Mapping[str, Any]):
+    from hazards.models import ItemFound
+
+    item = ItemFound.objects.select_for_update().get(pk=item.pk)
+    policy.check_change(user, item)
+    return part_write(item, user=user, data=data, allowed=editable_fields(ItemFound, exclude={"activity"}),
+                      validate=_item_found_validate)  # fmt: skip
+
+
+def _item_found_validate(item) -> None:
+    problems = Problems()
+    check_not_negative(item, ["quantity", "depth_cm"], problems)
+    if item.quantity is not None and item.quantity < 1:
+        problems.add("quantity", _("At least one item."))
+    full_clean_into(item, problems, exclude=list(problems.errors))
+    problems.raise_if_any()
+
+
+def quality_inspection_validate(inspection) -> None:
+    problems = Problems()
+    check_not_future(inspection.inspection_date, "inspection_date", problems)
+    activity = inspection.activity if inspection.activity_id else None
+    if activity is not None and inspection.inspection_date and inspection.inspection_date < activity.start_date:
+        problems.add("inspection_date", _("An inspection cannot come before the activity started."))
+    full_clean_into(inspection, problems, exclude=["activity", *problems.errors])
+    problems.raise_if_any()
+
+
+def non_conformity_validate(non_conformity) -> None:
+    problems = Problems()
+    check_not_future(non_conformity.closed_on, "closed_on", problems)
+    inspection = non_conformity.inspection if non_conformity.inspection_id else None
+    if inspection is not None and non_conformity.closed_on and non_conformity.closed_on < inspection.inspection_date:
+        problems.add("closed_on", _("A non-conformity cannot be closed before the inspection found it."))
+    full_clean_into(non_conformity, problems, exclude=["inspection", *problems.errors])
+    problems.raise_if_any()
+
+
+@transaction.atomic
+def quality_inspection_create(*, activity: LandReleaseActivity, user, data: Mapping[str, Any]):
+    """The authority's inspection of an activity (quality assurance or control)."""
+    from hazards.models import QualityInspection
+
+    policy.check_add_to(user, QualityInspection, activity)
+    return part_write(QualityInspection(activity=activity), user=user, data=data,
+                      allowed=editable_fields(QualityInspection, exclude={"activity"}),
+                      validate=quality_inspection_validate)  # fmt: skip
+
+
+@transaction.atomic
+def quality_inspection_update(*, inspection, user, data: Mapping[str, Any]):
+    from hazards.models import QualityInspection
+
+    inspection = QualityInspection.objects.select_for_update().get(pk=inspection.pk)
+    policy.check_change(user, inspection)
+    return part_write(inspection, user=user, data=data,
+                      allowed=editable_fields(QualityInspection, exclude={"activity"}),
+                      validate=quality_inspection_validate)  # fmt: skip
+
+
+@transaction.atomic
+def non_conformity_add(*, inspection, user, data: Mapping[str, Any]):
+    from hazards.models import NonConformity
+
+    policy.check_add_to(user, NonConformity, inspection)
+    return part_write(NonConformity(inspection=inspection), user=user, data=data,
+                      allowed=editable_fields(NonConformity, exclude={"inspection"}),
+                      validate=non_conformity_validate)  # fmt: skip
+
+
+@transaction.atomic
+def non_conformity_update(*, non_conformity, user, data: Mapping[str, Any]):
+    from hazards.models import NonConformity
+
+    non_conformity = NonConformity.objects.select_for_update().get(pk=non_conformity.pk)
+    policy.check_change(user, non_conformity)
+    return part_write(non_conformity, user=user, data=data,
+                      allowed=editable_fields(NonConformity, exclude={"inspection"}),
+                      validate=non_conformity_validate)  # fmt: skip

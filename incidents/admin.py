@@ -56,6 +56,7 @@ class IncidentAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
                     "activation",
                     "how_activated",
                     "person_activated",
+                    "anti_handling_device",
                     "moved_or_tampered",
                 )
             },

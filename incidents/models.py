@@ -19,7 +19,7 @@ class Incident(ReportedRecord):
 
     `device_category` is the category the national database counts; what the reporter
     wrote is kept in `device_category_reported` (Mali rule, see
-    `incidents.services.classify_device`).
+    `reference.ordnance.classify_device`).
     """
 
     class IncidentClass(models.TextChoices):
@@ -82,6 +82,17 @@ class Incident(ReportedRecord):
     device_category_reported = models.CharField(
         _("device category as reported"), max_length=30, choices=OrdnanceCategory.choices
     )
+    # Only a category taken from the model follows a new model; the reporter's own is kept.
+    device_category_reported_derived = models.BooleanField(
+        _("reported category derived"),
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text=_(
+            "The reporter gave no device category: it was taken from the device model (or is unknown), "
+            "and follows a change of model."
+        ),
+    )
     ordnance_type = models.ForeignKey(
         "reference.OrdnanceType", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("device model")
     )
@@ -96,6 +107,15 @@ class Incident(ReportedRecord):
         null=True,
         blank=True,
         help_text=_("The device was set off by the presence, proximity or contact of a person."),
+    )
+    anti_handling_device = models.BooleanField(
+        _("anti-handling device fitted"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The device was fitted with an anti-handling device (APMBC Art. 2.3). An improvised anti-vehicle "
+            "mine set off by handling it stays an anti-vehicle mine (APMBC Art. 2.1)."
+        ),
     )
     moved_or_tampered = models.BooleanField(_("moved or tampered with"), null=True, blank=True)
     activity_at_time = models.CharField(

@@ -30,7 +30,7 @@ from core.history import recorded
 from core.selectors import records_visible
 from core.services import stamp
 from core.validation import Problems, full_clean_into
-from core.workflow import merge_pair_lock, merge_reason, record_delete
+from core.workflow import merge_pair_lock, merge_reason, record_soft_delete
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident, IncidentSource
 from incidents.services import incident_touch
 from reference.models import OrdnanceCategory, Organisation
@@ -319,7 +319,7 @@ def incident_merge(*, keep: Incident, duplicate: Incident, user, reason: str = "
             incident=keep, updated_at=now, updated_by=user, version=F("version") + 1
         )
 
-        record_delete(record=duplicate, user=user, reason=text, action="merge")
+        record_soft_delete(record=duplicate, user=user, reason=text, action="merge", merged_into=keep)
         with recorded(user=user, action="merge", reason=text, merged=duplicate.reference):
             Incident.all_objects.filter(pk=duplicate.pk).update(status_reason=text)
             incident_touch(keep.pk, user)

@@ -1,8 +1,7 @@
-from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, F, Func, QuerySet, Value
 from django.db.models.functions import ExtractYear
-from django.utils.translation import gettext as _
 
+from core import policy
 from core.models import RecordStatus
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident
 
@@ -15,8 +14,7 @@ def casualty_identity_get(*, user, casualty: Casualty, channel: str, path: str =
     Every read is logged (who, when, which record, API or page): personal data of people in
     a conflict zone.
     """
-    if not user.has_perm(IDENTITY_PERMISSION):
-        raise PermissionDenied(_("Reading casualty identities needs a permission your role does not have."))
+    policy.check_read_identity(user, casualty)
     identity = CasualtyIdentity.objects.filter(casualty=casualty).first()
     if identity is not None:
         IdentityAccessLog.objects.create(user=user, casualty=casualty, channel=channel, path=path[:300])

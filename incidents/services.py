@@ -9,36 +9,20 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import policy
 from core.exceptions import ApplicationError
-from core.services import apply_fields, editable_fields, next_reference, stamp
+from core.history import recorded
+from core.services import apply_fields, editable_fields, next_reference, part_write, stamp
 from core.validation import Problems, check_not_future, check_place, full_clean_into
 from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
 from reference.models import OrdnanceCategory, Organisation
+from reference.ordnance import activation_contradiction, classify_device
 from reference.selectors import admin_area_for_geometry
-
-# Ways of setting a device off that mean a person did it by presence, proximity or contact.
-PERSON_ACTIVATIONS = frozenset(
-    {Incident.HowActivated.STEPPED_ON, Incident.HowActivated.TRIPWIRE, Incident.HowActivated.HANDLED}
-)
 
 INCIDENT_INPUT = editable_fields(Incident, exclude={"reference", "organisation"})
 CASUALTY_INPUT = editable_fields(Casualty, exclude={"incident"})
 SOURCE_INPUT = editable_fields(IncidentSource, exclude={"incident"})
 IDENTITY_INPUT = editable_fields(CasualtyIdentity, exclude={"casualty"})
-
-
-def classify_device(*, reported: str, person_activated: bool | None, how_activated: str) -> str:
-    """The device category the national database counts.
-
-    Mali rule (Mine Action Review, Clearing the Mines 2025, recommendation to Mali; APMBC
-    Art. 2): an improvised anti-vehicle mine sensitive enough to be detonated by a person is
-    recorded as an improvised anti-personnel mine. The reporter's value is kept apart.
-    """
-    if reported == OrdnanceCategory.IMPROVISED_AV_MINE and (
-        person_activated is True or how_activated in PERSON_ACTIVATIONS
-    ):
-        return OrdnanceCategory.IMPROVISED_AP_MINE
-    return reported
 
 
 def age_group_for(age: int | None) -> str:
@@ -59,14 +43,25 @@ def incident_validate(incident: Incident) -> None:
         and incident.incident_time > now.time()
     ):
         problems.add("incident_time", _("The time cannot be in the future."))
-    if not incident.device_category_reported and incident.ordnance_type is not None:
-        incident.device_category_reported = incident.ordnance_type.category
     if not incident.device_category_reported:
-        incident.device_category_reported = OrdnanceCategory.UNKNOWN
+        # The reporter gave no category: the model's, else unknown, and it follows the model.
+        model = incident.ordnance_type
+        incident.device_category_reported = model.category if model is not None else OrdnanceCategory.UNKNOWN
+        incident.device_category_reported_derived = True
+    # Mali rule (Mine Action Review 2025; APMBC Art. 2.1): an explicit "not set off by a person"
+    # is respected, so a record that contradicts it is refused rather than counted either way.
+    contradiction = activation_contradiction(
+        person_activated=incident.person_activated,
+        how_activated=incident.how_activated,
+        anti_handling_device=incident.anti_handling_device,
+    )
+    if contradiction:
+        problems.add("person_activated", contradiction)
     incident.device_category = classify_device(
         reported=incident.device_category_reported,
         person_activated=incident.person_activated,
         how_activated=incident.how_activated,
+        anti_handling_device=incident.anti_handling_device,
     )
     if "location" not in problems.errors:
         incident.admin_area = admin_area_for_geometry(incident.location)
@@ -118,23 +113,43 @@ def _casualty_build(incident: Incident, data: Mapping[str, Any], problems: Probl
     casualty_validate(casualty, local)
     if identity is not None:
         casualty._identity_data = identity
-        _identity_check(identity, incident, local)
+        # An age already refused tells nothing about the date of birth.
+        _identity_check(identity, incident, local, age=None if "age" in local.errors else casualty.age)
     for field, messages in local.errors.items():
         for message in messages:
             problems.add(f"{prefix}.{field}", message)
     return casualty
 
 
-def _identity_check(identity: Mapping[str, Any], incident: Incident, problems: Problems) -> None:
+def _years_between(born: datetime.date, day: datetime.date) -> int:
+    """Completed years of age on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _identity_check(
+    identity: Mapping[str, Any], incident: Incident, problems: Problems, *, age: int | None = None
+) -> None:
+    """A date of birth is not an event date: it lies before the incident, at most 120 years
+    before it, and agrees within a year with the age reported for the casualty."""
     unknown = set(identity) - IDENTITY_INPUT
     for name in sorted(unknown):
         problems.add(f"identity.{name}", _("This field cannot be set."))
     born = identity.get("date_of_birth")
     if isinstance(born, datetime.date):
+        incident_date = incident.incident_date if isinstance(incident.incident_date, datetime.date) else None
         if born > timezone.localdate():
             problems.add("identity.date_of_birth", _("The date cannot be in the future."))
-        elif incident.incident_date and born > incident.incident_date:
+        elif incident_date and born > incident_date:
             problems.add("identity.date_of_birth", _("The date of birth cannot be after the incident."))
+        elif incident_date and _years_between(born, incident_date) > 120:
+            problems.add("identity.date_of_birth", _("The date of birth lies more than 120 years before the incident."))
+        # Reported ages are often rounded, or given at the last birthday: one year either way is kept.
+        elif incident_date and age is not None and abs(_years_between(born, incident_date) - age) > 1:
+            problems.add(
+                "identity.date_of_birth",
+                _("The date of birth gives an age of %(years)s at the incident, not the age %(age)s reported.")
+                % {"years": _years_between(born, incident_date), "age": age},
+            )
     if not identity.get("full_name"):
         problems.add("identity.full_name", _("This field cannot be blank."))
 
@@ -149,6 +164,7 @@ def incident_create(
     sources: Iterable[Mapping[str, Any]] = (),
 ) -> Incident:
     """Records an incident with its casualties and sources in one step: all or nothing."""
+    policy.check_report_for(user, Incident, organisation)
     incident = Incident(organisation=organisation, reference=next_reference("INC"))
     apply_fields(incident, data, allowed=INCIDENT_INPUT)
     problems = Problems()
@@ -192,8 +208,14 @@ def incident_create(
 @transaction.atomic
 def incident_update(*, incident: Incident, user, data: Mapping[str, Any]) -> Incident:
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    policy.check_change(user, incident)
+    reported_before = incident.device_category_reported
     apply_fields(incident, data, allowed=INCIDENT_INPUT)
-    if "device_category_reported" not in data and "ordnance_type" in data:
+    # The reporter's category survives other edits; only one taken from the model follows a
+    # new model. Sending back the stored value (a client's read, a form) says nothing new.
+    if "device_category_reported" in data and incident.device_category_reported != reported_before:
+        incident.device_category_reported_derived = False
+    elif "ordnance_type" in data and incident.device_category_reported_derived:
         incident.device_category_reported = ""
     incident_validate(incident)
     stamp(incident, user)
@@ -203,6 +225,9 @@ def incident_update(*, incident: Incident, user, data: Mapping[str, Any]) -> Inc
 
 @transaction.atomic
 def casualty_add(*, incident: Incident, user, data: Mapping[str, Any]) -> Casualty:
+    """A casualty added to an incident's report: the incident changes (core.policy)."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    policy.check_add_to(user, Casualty, incident)
     problems = Problems()
     casualty = _casualty_build(incident, data, problems, "casualty")
     if problems:
@@ -220,6 +245,7 @@ def casualty_add(*, incident: Incident, user, data: Mapping[str, Any]) -> Casual
 @transaction.atomic
 def casualty_update(*, casualty: Casualty, user, data: Mapping[str, Any]) -> Casualty:
     casualty = Casualty.objects.select_for_update().get(pk=casualty.pk)
+    policy.check_change(user, casualty)
     data = dict(data)
     if "identity" in data or "incident" in data:
         raise ApplicationError(
@@ -227,11 +253,83 @@ def casualty_update(*, casualty: Casualty, user, data: Mapping[str, Any]) -> Cas
             errors={name: [_("This field cannot be set.")] for name in ("identity", "incident") if name in data},
         )
     apply_fields(casualty, data, allowed=CASUALTY_INPUT)
-    casualty_validate(casualty)
+    # The stored age group followed from the old age: a new age without a group gets its own group.
+    if "age" in data and "age_group" not in data and (casualty.age is None or isinstance(casualty.age, int)):
+        casualty.age_group = age_group_for(casualty.age)
+    problems = Problems()
+    casualty_validate(casualty, problems)
+    # A new age must still agree with the date of birth on record (a pseudonym keeps only the year).
+    identity = None
+    if "age" in data and casualty.age is not None and "age" not in problems.errors:
+        identity = CasualtyIdentity.objects.filter(casualty=casualty, pseudonymised_at__isnull=True).first()
+    if identity is not None:
+        stored = Problems()
+        _identity_check(
+            {"full_name": identity.full_name, "date_of_birth": identity.date_of_birth},
+            casualty.incident,
+            stored,
+            age=casualty.age,
+        )
+        for message in stored.errors.get("identity.date_of_birth", []):
+            problems.add("age", message)
+    problems.raise_if_any()
     stamp(casualty, user)
     casualty.save()
     incident_touch(casualty.incident_id, user)
     return casualty
+
+
+@transaction.atomic
+def casualty_delete(*, casualty: Casualty, user) -> None:
+    """A casualty removed from its incident's report (a draft or rejected one): its last state
+    stays in the history, and partners' syncs learn it left (core.models.Removal)."""
+    from core.models import Removal
+    from core.workflow import removal_record
+
+    casualty = Casualty.objects.select_for_update().get(pk=casualty.pk)
+    policy.check_delete(user, casualty)
+    with recorded(user=user, action="delete"):
+        removal_record(record=casualty, reason=Removal.Reason.DELETED)
+        incident_touch(casualty.incident_id, user)
+        casualty.delete()
+
+
+@transaction.atomic
+def incident_source_add(*, incident: Incident, user, data: Mapping[str, Any]) -> IncidentSource:
+    """Another source of an incident (NGO, UN, media, hospital), with its reliability."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    policy.check_add_to(user, IncidentSource, incident)
+    return part_write(IncidentSource(incident=incident), user=user, data=data, allowed=SOURCE_INPUT,
+                      validate=incident_source_validate)  # fmt: skip
+
+
+@transaction.atomic
+def incident_source_update(*, source: IncidentSource, user, data: Mapping[str, Any]) -> IncidentSource:
+    source = IncidentSource.objects.select_for_update().get(pk=source.pk)
+    policy.check_change(user, source)
+    return part_write(source, user=user, data=data, allowed=SOURCE_INPUT, validate=incident_source_validate)
+
+
+def incident_source_validate(source: IncidentSource) -> None:
+    problems = Problems()
+    check_not_future(source.reported_on, "reported_on", problems)
+    full_clean_into(source, problems, exclude=["incident", *problems.errors])
+    problems.raise_if_any()
+
+
+@transaction.atomic
+def casualty_identity_set(*, casualty: Casualty, user, data: Mapping[str, Any]) -> CasualtyIdentity:
+    """Writes a casualty's identity (personal data), for roles allowed to write it."""
+    casualty = Casualty.objects.select_for_update().get(pk=casualty.pk)
+    identity = CasualtyIdentity.objects.filter(casualty=casualty).first()
+    policy.check_write_identity(user, casualty, creating=identity is None)
+    identity = identity or CasualtyIdentity(casualty=casualty)
+    problems = Problems()
+    _identity_check(data, casualty.incident, problems, age=casualty.age)
+    if problems:
+        raise ApplicationError(_("The record is not valid."), errors={
+            k.removeprefix("identity."): v for k, v in problems.errors.items()})
+    return part_write(identity, user=user, data=data, allowed=IDENTITY_INPUT, validate=lambda i: None)
 
 
 def identities_pseudonymise(*, incidents_before: datetime.date) -> int:

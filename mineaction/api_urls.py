@@ -7,6 +7,7 @@ from accounts.api import TokenView
 from assistance.api.views import AssistanceServiceViewSet, SurvivorViewSet
 from community.api.views import CommunityReportViewSet
 from core.api.queue import ApprovalQueueView
+from core.api.removals import RemovalListView
 from education.api.views import RiskEducationSessionViewSet
 from hazards.api.views import HazardAreaViewSet, LandReleaseActivityViewSet
 from incidents.api.statistics import CasualtyStatisticsView
@@ -31,5 +32,6 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("statistics/casualties/", CasualtyStatisticsView.as_view(), name="statistics-casualties"),
     path("approval-queue/", ApprovalQueueView.as_view(), name="approval-queue"),
+    path("removals/", RemovalListView.as_view(), name="removals"),
     path("", include(router.urls)),
 ]

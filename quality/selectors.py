@@ -13,7 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import formats
@@ -24,7 +24,7 @@ from community.models import CommunityReport
 from core.models import RecordStatus
 from core.selectors import records_visible
 from education.models import RiskEducationSession
-from hazards.models import HazardArea, LandClass, LandReleaseActivity
+from hazards.models import ContaminationType, HazardArea, ItemFound, LandClass, LandReleaseActivity
 from incidents.models import Casualty, Incident, Sex
 from incidents.selectors import incidents_reclassified
 from quality.expressions import (
@@ -243,6 +243,35 @@ def incidents_reclassified_visible(*, user) -> QuerySet[Incident]:
     return records_visible(incidents_reclassified(), user)
 
 
+def land_release_activities_reclassified_items(*, user) -> QuerySet[LandReleaseActivity]:
+    """Activities with items found that the Mali rule reclassified (`reference.ordnance`),
+    annotated `reclassified_items`: how many items. Listed by activity, whose page holds its items."""
+    items = (
+        ItemFound.objects.filter(activity=OuterRef("pk"))
+        .exclude(category_reported="")
+        .order_by()
+        .values("activity")
+        .annotate(quantity=Sum("quantity"))
+        .values("quantity")
+    )
+    return (
+        records_visible(LandReleaseActivity.objects.all(), user)
+        .annotate(reclassified_items=Subquery(items[:1]))
+        .filter(reclassified_items__isnull=False)
+    )
+
+
+def community_reports_reclassified(*, user) -> QuerySet[CommunityReport]:
+    """Community reports whose suspected item the Mali rule reclassified (`reference.ordnance`)."""
+    return records_visible(CommunityReport.objects.exclude(item_category_reported=""), user)
+
+
+def hazard_areas_reclassified(*, user) -> QuerySet[HazardArea]:
+    """Hazardous areas whose person-sensitive improvised AV mines the Mali rule counts as
+    improvised AP mines (`reference.ordnance.classify_contamination`)."""
+    return records_visible(HazardArea.objects.exclude(contamination_types_reported=[]), user)
+
+
 # --- The report --------------------------------------------------------------------------------
 
 
@@ -387,6 +416,35 @@ def _activity_outside_detail(row: dict[str, Any]) -> str:
     names = ("location", *ACTIVITY_POLYGONS)
     fields = [_field_label(LandReleaseActivity, name) for name in names if row[f"{name}_inside"] is False]
     return _("Outside the country: %(fields)s") % {"fields": ", ".join(fields)}
+
+
+def _reclassified_detail(reported: str, counted: str) -> Callable[[dict[str, Any]], str]:
+    def detail(row: dict[str, Any]) -> str:
+        return _("Reported as %(reported)s, counted as %(counted)s") % {
+            "reported": _choice(OrdnanceCategory.choices, row[reported]),
+            "counted": _choice(OrdnanceCategory.choices, row[counted]),
+        }
+
+    return detail
+
+
+def _reclassified_items_detail(row: dict[str, Any]) -> str:
+    # The rule makes one reclassification only: improvised AV mine to improvised AP mine.
+    return _("Items found: %(quantity)s reported as %(reported)s, counted as %(counted)s") % {
+        "quantity": _number(row["reclassified_items"], 0),
+        "reported": _choice(OrdnanceCategory.choices, OrdnanceCategory.IMPROVISED_AV_MINE),
+        "counted": _choice(OrdnanceCategory.choices, OrdnanceCategory.IMPROVISED_AP_MINE),
+    }
+
+
+def _reclassified_contamination_detail(row: dict[str, Any]) -> str:
+    def labels(kinds) -> str:
+        return ", ".join(_choice(ContaminationType.choices, kind) for kind in kinds)
+
+    return _("Contamination reported as %(reported)s, counted as %(counted)s") % {
+        "reported": labels(row["contamination_types_reported"]),
+        "counted": labels(row["contamination_types"]),
+    }
 
 
 def _incident_summary(row: dict[str, Any]) -> dict[str, str]:
@@ -576,20 +634,30 @@ CHECKS: tuple[Check, ...] = (
         group=RECLASSIFICATION,
         label=gettext_lazy("Improvised AV mines recorded as improvised AP mines"),
         description=gettext_lazy(
-            "Set off by a person: recorded as an improvised anti-personnel mine, as the Mali rule asks "
-            "(Mine Action Review 2025; APMBC Art. 2). Every such reclassification is listed for review."
+            "Set off by a person, or sensitive enough to be: recorded as an improvised anti-personnel mine, "
+            "as the Mali rule asks (Mine Action Review 2025; APMBC Art. 2). Every such reclassification of an "
+            "incident, an item found, a community report or a hazardous area is listed for review."
         ),
         sources=(
             Source(
                 incidents_reclassified_visible,
-                lambda row: (
-                    _("Reported as %(reported)s, counted as %(counted)s")
-                    % {
-                        "reported": _choice(OrdnanceCategory.choices, row["device_category_reported"]),
-                        "counted": _choice(OrdnanceCategory.choices, row["device_category"]),
-                    }
-                ),
+                _reclassified_detail("device_category_reported", "device_category"),
                 values=("device_category_reported", "device_category"),
+            ),
+            Source(
+                land_release_activities_reclassified_items,
+                _reclassified_items_detail,
+                values=("reclassified_items",),
+            ),
+            Source(
+                community_reports_reclassified,
+                _reclassified_detail("item_category_reported", "item_category"),
+                values=("item_category_reported", "item_category"),
+            ),
+            Source(
+                hazard_areas_reclassified,
+                _reclassified_contamination_detail,
+                values=("contamination_types_reported", "contamination_types"),
             ),
         ),
     ),

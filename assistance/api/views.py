@@ -10,7 +10,6 @@ class SurvivorViewSet(RecordViewSet):
 
     queryset = Survivor.objects.select_related("organisation", "casualty")
     serializer_class = SurvivorSerializer
-    region_path = "casualty__incident__admin_area"
     filterset_class = SurvivorFilter
     ordering_fields = ("updated_at", "id")
 
@@ -26,7 +25,6 @@ class AssistanceServiceViewSet(RecordViewSet):
 
     queryset = AssistanceService.objects.select_related("organisation", "survivor", "provider")
     serializer_class = AssistanceServiceSerializer
-    region_path = "survivor__casualty__incident__admin_area"
     filterset_class = AssistanceServiceFilter
     ordering_fields = ("updated_at", "start_date", "id")
 

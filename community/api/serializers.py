@@ -25,6 +25,8 @@ class CommunityReportSerializer(RecordSerializer):
             "locality",
             "admin_area",
             "item_category",
+            "item_category_reported",
+            "item_person_sensitive",
             "item_count",
             "reporter_name",
             "description",

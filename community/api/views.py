@@ -11,7 +11,6 @@ class CommunityReportViewSet(RecordViewSet):
     queryset = CommunityReport.objects.select_related("organisation", "admin_area")
     serializer_class = CommunityReportSerializer
     filterset_class = CommunityReportFilter
-    geometry_field = "location"
     ordering_fields = ("updated_at", "report_date", "reference")
 
     def service_create(self, *, user, organisation, data):

@@ -3,15 +3,19 @@
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, RecordChanged
+from core.middleware import too_large_message
 
 _INDEXED = re.compile(r"^(?P<name>\w+)\[(?P<index>\d+)\]$")
 
@@ -20,6 +24,12 @@ class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The record was changed since you read it: fetch it again and reapply your change.")
     default_code = "precondition_failed"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Another change of the same data was saved at the same moment: read it again and retry.")
+    default_code = "conflict"
 
 
 class PreconditionRequired(APIException):
@@ -61,4 +71,13 @@ def exception_handler(exc: Exception, context: dict) -> Any:
     elif isinstance(exc, Http404):
         # The generic, translated message: never the model's name.
         exc = NotFound()
+    elif isinstance(exc, RecordChanged):
+        exc = PreconditionFailed()
+    elif isinstance(exc, IntegrityError):
+        # A last guard: a constraint's name means nothing to a partner, and a write raced another.
+        exc = Conflict()
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF reads the body through request.body, which raises this; Django would answer HTML 400.
+        exc = APIException(too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+        exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     return drf_exception_handler(exc, context)

@@ -23,13 +23,14 @@ class RecordPagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+    cursor_class = RecordCursorPagination
 
     def _cursor_mode(self, request) -> bool:
         return "cursor" in request.query_params or request.query_params.get("pagination") == "cursor"
 
     def paginate_queryset(self, queryset, request, view=None):
         if self._cursor_mode(request):
-            self._cursor = RecordCursorPagination()
+            self._cursor = self.cursor_class()
             return self._cursor.paginate_queryset(queryset, request, view)
         self._cursor = None
         return super().paginate_queryset(queryset, request, view)

@@ -2,18 +2,12 @@ from rest_framework.permissions import DjangoModelPermissions
 
 
 class RolePermissions(DjangoModelPermissions):
-    """The role's model permissions for each method; reading needs `view_<model>` too.
-
-    Which records (organisation, status, région) comes on top, from core.selectors.
+    """Reading a record type needs the role's `view_<model>`, whatever the method: the door is
+    closed early to roles that may not see the type at all. What may be written, by whom, and
+    which records, is decided by the services (core.policy) and the selectors (core.selectors).
     """
 
     perms_map = {
-        **DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        method: ["%(app_label)s.view_%(model_name)s"]
+        for method in ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
     }
-
-    def has_permission(self, request, view):
-        if getattr(view, "permission_by_action", None) and view.action in view.permission_by_action:
-            return request.user.is_authenticated and request.user.has_perm(view.permission_by_action[view.action])
-        return super().has_permission(request, view)

@@ -23,10 +23,40 @@ class RecordSerializer(serializers.ModelSerializer):
         # Uniqueness of external_id is the API's idempotency, not a validation error.
         validators = []
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        entry = _entry(instance)
+        if request is not None and entry is not None and entry.personal_fields:
+            from core import policy
+
+            # Personal data written with a record is read by its writer and the authority only.
+            if not policy.may_read_personal_fields(request.user, instance):
+                for name in entry.personal_fields:
+                    if name in data:
+                        data[name] = ""
+        return data
+
+
+def _entry(instance):
+    from core import registry
+
+    try:
+        return registry.get(instance)
+    except LookupError:
+        return None
+
 
 class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="Required to reject or reopen."
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The version you read (the ETag without quotes). Required to approve, unless sent as If-Match: "
+        "a record changed since is not approved (412).",
     )
 
 
@@ -34,29 +64,57 @@ TRANSITION_REQUEST = TransitionSerializer
 
 
 class HistoryEventSerializer(serializers.Serializer):
-    """One version of a record, from its history."""
+    """One version of a record, from its history. A reader of another organisation than the
+    record's sees organisations rather than staff usernames, and no personal data."""
 
     at = serializers.DateTimeField(source="pgh_created_at")
     event = serializers.CharField(source="pgh_label", help_text="insert, update or delete (of the row)")
     action = serializers.SerializerMethodField(help_text="create, update, submit, approve, reject, reopen, delete...")
-    user = serializers.SerializerMethodField()
+    user = serializers.SerializerMethodField(
+        help_text="Who acted: a username for the authority and the record's organisation; otherwise the acronym "
+        "of the actor's organisation; `system` for scheduled jobs."
+    )
     reason = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField(help_text="Changed fields: [old value, new value].")
 
     def _event_context(self, event) -> dict:
         return event.pgh_context or {}
 
+    def _reader_sees_people(self) -> bool:
+        if "_sees_people" not in self.context:
+            from core import policy
+
+            request, record = self.context.get("request"), self.context.get("record")
+            self.context["_sees_people"] = (
+                request is None or record is None or policy.may_read_personal_fields(request.user, record)
+            )
+        return self.context["_sees_people"]
+
     def get_action(self, event) -> str | None:
         return self._event_context(event).get("action")
 
     def get_user(self, event) -> str | None:
-        return self._event_context(event).get("username")
+        context = self._event_context(event)
+        if self._reader_sees_people() or not context.get("user"):
+            return context.get("username")
+        from accounts.models import Profile
+
+        acronyms = self.context.setdefault("_acronyms", {})
+        if context["user"] not in acronyms:
+            profile = Profile.objects.filter(user_id=context["user"]).select_related("organisation").first()
+            acronyms[context["user"]] = profile.organisation.acronym if profile else None
+        return acronyms[context["user"]]
 
     def get_reason(self, event) -> str:
         return self._event_context(event).get("reason") or ""
 
     def get_changes(self, event) -> dict:
-        return event.pgh_diff or {}
+        changes = dict(event.pgh_diff or {})
+        if not self._reader_sees_people():
+            entry = self.context.get("entry")
+            hidden = {"created_by", "updated_by", *(entry.personal_fields if entry else ())}
+            changes = {name: values for name, values in changes.items() if name not in hidden}
+        return changes
 
 
 class MergeSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """The shape every record type's API shares: scoped reads, service writes, idempotent
 creation by `external_id`, ETags and If-Match, GeoJSON lists."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,14 +16,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.selectors import is_authority, user_organisation
+from accounts.selectors import user_organisation
+from core import policy, registry
 from core.api.concurrency import check_if_match, etag, not_modified
 from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
 from core.api.serializers import TRANSITION_REQUEST, HistoryEventSerializer
 from core.history import record_history, recorded
-from core.models import RecordStatus
-from core.selectors import can_report, record_editable, records_visible
+from core.selectors import records_visible
+from core.services import clean_text, external_id_lock
 from core.workflow import record_delete, record_restore, record_transition
 from reference.models import Organisation
 
@@ -55,25 +56,31 @@ def require_object(request) -> None:
         raise ValidationError({"non_field_errors": [_("Send one record as a JSON object.")]})
 
 
+def external_id_of(value) -> str | None:
+    """The reporter's identifier as sent, checked before any query uses it; a value of the wrong
+    type is left to the serializer's field error."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return clean_text(str(value), "external_id", max_length=100) or None
+
+
 class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     """Subclasses set `queryset`, `serializer_class`, `filterset_class`, `ordering_fields`, and
-    define `service_create(...)` and `service_update(...)`."""
+    define `service_create(...)` and `service_update(...)`. Views parse and answer: who may
+    do what is decided by the services (core.policy), what is seen by the selectors."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     permission_classes = [IsAuthenticated, RolePermissions]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering = ("-updated_at", "-id")
-    # Path from the record to the one carrying organisation and status (e.g. "incident__").
-    via = ""
-    # Path to the administrative area, for authority staff limited to régions.
-    region_path: str | None = None
-    geometry_field: str | None = None
 
     @property
-    def permission_by_action(self) -> dict[str, str]:
-        # Transitions check their own rights (core.workflow); reading the record is the floor.
-        view = f"{self.queryset.model._meta.app_label}.view_{self.queryset.model._meta.model_name}"
-        return dict.fromkeys(("submit", "approve", "reject", "reopen", "history", "restore"), view)
+    def entry(self) -> registry.RecordType:
+        return registry.get(self.queryset.model)
+
+    @property
+    def geometry_field(self) -> str | None:
+        return self.entry.geometry_field
 
     def get_renderers(self):
         renderers = [JSONRenderer()]
@@ -86,13 +93,16 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         return self.queryset.all()
 
     def get_queryset(self):
-        return records_visible(self.base_queryset(), self.request.user, via=self.via, region_path=self.region_path)
+        return records_visible(self.base_queryset(), self.request.user, entry=self.entry)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "entry": self.entry}
 
     # --- helpers -------------------------------------------------------------------------
 
     def owner(self, record):
         """The record that carries organisation and status."""
-        return record
+        return self.entry.owner(record)
 
     def _respond(self, record, status_code=status.HTTP_200_OK, **headers) -> Response:
         record = self.get_queryset().get(pk=record.pk)
@@ -101,14 +111,16 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         return response
 
     def reporting_organisation(self, requested: Organisation | None) -> Organisation:
-        """A partner reports for its own organisation; the authority may report for any."""
-        own = user_organisation(self.request.user)
-        if requested is not None and requested != own and not is_authority(self.request.user):
-            raise ValidationError({"organisation": [_("You report for your own organisation only.")]})
-        organisation = requested or own
+        """The organisation named in the request, else the user's own; whether the user may
+        report for it is the service's question (core.policy.check_report_for)."""
+        organisation = requested or user_organisation(self.request.user)
         if organisation is None:
             raise ValidationError({"organisation": [_("Name the reporting organisation.")]})
         return organisation
+
+    def lock_external_id(self, organisation: Organisation, external_id: str | None) -> None:
+        if external_id:
+            external_id_lock(self.queryset.model, organisation_id=organisation.pk, external_id=external_id)
 
     def existing_by_external_id(self, organisation: Organisation, external_id):
         if not external_id:
@@ -123,9 +135,15 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
 
     def _requested_organisation(self, data) -> Organisation | None:
         acronym = data.get("organisation")
-        if not acronym:
+        if not acronym or not isinstance(acronym, str):
             return None
         return Organisation.objects.filter(acronym=acronym).first()
+
+    def _create(self, request, organisation: Organisation, data: dict):
+        data.pop("organisation", None)
+        with recorded(user=request.user, action="create"):
+            record = self.service_create(user=request.user, organisation=organisation, data=data)
+        return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -141,38 +159,28 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     # --- writes ----------------------------------------------------------------------------
 
     def create(self, request, *args, **kwargs):
-        if not can_report(request.user):
-            raise PermissionDenied(_("Your account reports for no organisation."))
         require_object(request)
         organisation = self.reporting_organisation(self._requested_organisation(request.data))
-        # A retried POST (same external_id) returns what the first one created.
-        existing = self.existing_by_external_id(organisation, request.data.get("external_id"))
-        if existing is not None:
-            return self._respond(existing)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("organisation", None)
-        try:
-            with transaction.atomic(), recorded(user=request.user, action="create"):
-                record = self.service_create(user=request.user, organisation=organisation, data=data)
-        except IntegrityError:
-            # Two retries raced: the other one won, answer with its record.
-            existing = self.existing_by_external_id(organisation, data.get("external_id"))
-            if existing is None:
-                raise
-            return self._respond(existing)
-        return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))
+        external_id = external_id_of(request.data.get("external_id"))
+        with transaction.atomic():
+            # Retries sent at the same instant wait here for the first one, then find its record.
+            self.lock_external_id(organisation, external_id)
+            existing = self.existing_by_external_id(organisation, external_id)
+            if existing is not None:
+                return self._respond(existing)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            return self._create(request, organisation, dict(serializer.validated_data))
 
     def _location(self, record) -> str:
         return self.reverse_action("detail", args=[record.pk])
 
     def _update(self, request, record, *, partial: bool) -> Response:
         require_object(request)
-        if not record_editable(self.owner(record), request.user):
-            raise PermissionDenied(_("Only the reporting organisation changes this record, and only before approval."))
         with transaction.atomic():
             locked = type(record).objects.select_for_update().get(pk=record.pk)
+            # Refused before the precondition: a user who may not change it learns that first.
+            policy.check_change(request.user, locked)
             check_if_match(request, locked)
             serializer = self.get_serializer(locked, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
@@ -195,12 +203,9 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     @extend_schema(parameters=[IF_MATCH], responses={204: None})
     def destroy(self, request, *args, **kwargs):
         record = self.get_object()
-        owner = self.owner(record)
-        deletable = (RecordStatus.DRAFT, RecordStatus.REJECTED)
-        if not record_editable(owner, request.user) or owner.status not in deletable:
-            raise PermissionDenied(_("Only a draft or a rejected record is deleted, by its reporter."))
         with transaction.atomic():
             locked = type(record).objects.select_for_update().get(pk=record.pk)
+            policy.check_delete(request.user, locked)
             check_if_match(request, locked)
             self.service_delete(record=locked, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -222,50 +227,65 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     @action(detail=False, methods=["put"], url_path=r"external/(?P<external_id>[^/]+)", url_name="external")
     def external(self, request, external_id: str):
         """Upsert by the reporter's own identifier: creates the record or updates it."""
-        if not can_report(request.user):
-            raise PermissionDenied(_("Your account reports for no organisation."))
         require_object(request)
+        external_id = external_id_of(external_id)
         acronym = request.query_params.get("organisation")
         requested = get_object_or_404(Organisation, acronym=acronym) if acronym else None
         organisation = self.reporting_organisation(requested)
-        existing = self.existing_by_external_id(organisation, external_id)
-        if existing is not None:
-            if not self.get_queryset().filter(pk=existing.pk).exists():
-                raise PermissionDenied()
-            return self._update(request, existing, partial=False)
-        serializer = self.get_serializer(data={**request.data, "external_id": external_id})
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("organisation", None)
-        with transaction.atomic(), recorded(user=request.user, action="create"):
-            record = self.service_create(user=request.user, organisation=organisation, data=data)
-        return self._respond(record, status.HTTP_201_CREATED, Location=self._location(record))
+        with transaction.atomic():
+            # Retries sent at the same instant wait here: the first creates, the others update.
+            self.lock_external_id(organisation, external_id)
+            existing = self.existing_by_external_id(organisation, external_id)
+            if existing is not None:
+                if not self.get_queryset().filter(pk=existing.pk).exists():
+                    raise PermissionDenied()
+                return self._update(request, existing, partial=False)
+            serializer = self.get_serializer(data={**request.data, "external_id": external_id})
+            serializer.is_valid(raise_exception=True)
+            return self._create(request, organisation, dict(serializer.validated_data))
 
     # --- workflow ------------------------------------------------------------------------------
 
     def _transition(self, request, action_name: str) -> Response:
         record = self.get_object()
-        reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
-        if not isinstance(reason, str):
-            raise ValidationError({"reason": [_("Give the reason as text.")]})
+        body = TRANSITION_REQUEST(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
+        version = body.validated_data.get("version")
         with transaction.atomic():
             locked = type(record).objects.select_for_update().get(pk=record.pk)
-            # A precondition is optional here: an approver acts on what is submitted.
+            # The version read comes in the body or as If-Match; an approval needs one.
             if request.headers.get("If-Match"):
+                policy.check_transition(request.user, locked, action_name)
                 check_if_match(request, locked)
-            updated = record_transition(record=locked, user=request.user, action=action_name, reason=reason)
+                version = locked.version if version is None else version
+            updated = record_transition(
+                record=locked,
+                user=request.user,
+                action=action_name,
+                reason=body.validated_data.get("reason", ""),
+                version=version,
+            )
         return self._respond(updated)
 
     @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        """Sends a draft or rejected record to the authority for approval."""
+        """Sends a draft or rejected record to the authority for approval; it is frozen until
+        approved, rejected or withdrawn."""
         return self._transition(request, "submit")
 
     @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
     @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Takes a submitted record back to draft, so that its reporter can change it."""
+        return self._transition(request, "withdraw")
+
+    @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
+    @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approves a submitted record: from now on it counts in the national figures."""
+        """Approves a submitted record: from now on it counts in the national figures. Send the
+        version you read (`version`, or its ETag in If-Match): a record changed since is not
+        approved (412)."""
         return self._transition(request, "approve")
 
     @extend_schema(request=TRANSITION_REQUEST, parameters=[IF_MATCH_OPTIONAL])
@@ -283,17 +303,17 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     @extend_schema(responses=HistoryEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
-        """Every version of the record: who, when, which action, why, and what changed."""
+        """Every version of the record: who, when, which action, why, and what changed. Readers
+        of another organisation see organisations rather than people, and no personal data."""
         record = self._any_visible(pk)
-        return Response(HistoryEventSerializer(record_history(record), many=True).data)
+        context = {"request": request, "record": record, "entry": self.entry}
+        return Response(HistoryEventSerializer(record_history(record), many=True, context=context).data)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], filter_backends=[])
     def restore(self, request, pk=None):
         """Brings back a deleted record, as it was."""
         record = self._any_visible(pk)
-        if not record_editable(self.owner(record), request.user):
-            raise PermissionDenied(_("Only the reporting organisation or the authority restores this record."))
         with transaction.atomic():
             restored = record_restore(record=record, user=request.user)
         return self._respond(restored)
@@ -302,5 +322,5 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         """Deleted records too: their history and their restoring."""
         model = self.queryset.model
         everything = getattr(model, "all_objects", model.objects).all()
-        queryset = records_visible(everything, self.request.user, via=self.via, region_path=self.region_path)
+        queryset = records_visible(everything, self.request.user, entry=self.entry)
         return get_object_or_404(queryset, pk=pk)

@@ -11,7 +11,6 @@ class RiskEducationSessionViewSet(RecordViewSet):
     queryset = RiskEducationSession.objects.select_related("organisation", "admin_area")
     serializer_class = RiskEducationSessionSerializer
     filterset_class = RiskEducationSessionFilter
-    geometry_field = "location"
     ordering_fields = ("updated_at", "session_date", "reference")
 
     def service_create(self, *, user, organisation, data):

@@ -20,6 +20,8 @@ class HazardAreaSerializer(RecordSerializer):
             "geometry",
             "area_m2",
             "contamination_types",
+            "contamination_types_reported",
+            "improvised_av_person_sensitive",
             "evidence",
             "evidence_description",
             "hazard_status",
@@ -51,7 +53,17 @@ class HazardAreaSerializer(RecordSerializer):
 class ItemFoundSerializer(serializers.ModelSerializer):
     class Meta:
         model = ItemFound
-        fields = ("id", "category", "ordnance_type", "quantity", "condition", "depth_cm", "destroyed")
+        fields = (
+            "id",
+            "category",
+            "category_reported",
+            "person_sensitive",
+            "ordnance_type",
+            "quantity",
+            "condition",
+            "depth_cm",
+            "destroyed",
+        )
         read_only_fields = ("id",)
 
 

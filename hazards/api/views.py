@@ -2,13 +2,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.serializers import MergeSerializer
 from core.api.views import RecordViewSet
 from core.exceptions import ApplicationError
-from core.workflow import merge_allowed
 from hazards import services
 from hazards.api.serializers import (
     HazardAreaOverlapCandidateSerializer,
@@ -36,7 +35,6 @@ class HazardAreaViewSet(RecordViewSet):
     queryset = HazardArea.objects.select_related("organisation", "admin_area")
     serializer_class = HazardAreaSerializer
     filterset_class = HazardAreaFilter
-    geometry_field = "geometry"
     ordering_fields = ("updated_at", "survey_date", "area_m2", "remaining_area_m2", "reference", "priority")
 
     def service_create(self, *, user, organisation, data):
@@ -46,11 +44,6 @@ class HazardAreaViewSet(RecordViewSet):
         return services.hazard_area_update(hazard=record, user=user, data=data)
 
     # --- reconciliation ----------------------------------------------------------------------
-
-    @property
-    def permission_by_action(self) -> dict[str, str]:
-        # Reading the hazard is the floor; merging checks its own rights (hazards.reconciliation).
-        return {**super().permission_by_action, **dict.fromkeys(("overlaps", "merge"), "hazards.view_hazardarea")}
 
     @extend_schema(responses=HazardAreaOverlapCandidateSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -66,8 +59,6 @@ class HazardAreaViewSet(RecordViewSet):
         """Merges another hazardous area of the same land into this one: the polygon becomes their
         union and the activities of both count on it; the other one is deleted. Authority only."""
         keep = self.get_object()
-        if not merge_allowed(request.user):
-            raise PermissionDenied(_("Your role may not merge records."))
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()
@@ -87,7 +78,6 @@ class LandReleaseActivityViewSet(RecordViewSet):
     )
     serializer_class = LandReleaseActivitySerializer
     filterset_class = LandReleaseActivityFilter
-    geometry_field = "location"
     ordering_fields = ("updated_at", "start_date", "end_date", "reference")
 
     def service_create(self, *, user, organisation, data):

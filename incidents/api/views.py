@@ -2,13 +2,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api.serializers import MergeSerializer
 from core.api.views import RecordViewSet
-from core.selectors import record_editable
-from core.workflow import merge_allowed
+from core.services import external_id_lock
 from incidents import services
 from incidents.api.serializers import (
     CasualtyIdentitySerializer,
@@ -31,7 +30,6 @@ class IncidentViewSet(RecordViewSet):
     )
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
-    geometry_field = "location"
     ordering_fields = ("updated_at", "incident_date", "reference")
 
     def service_create(self, *, user, organisation, data):
@@ -55,11 +53,6 @@ class IncidentViewSet(RecordViewSet):
 
     # --- reconciliation ----------------------------------------------------------------------
 
-    @property
-    def permission_by_action(self) -> dict[str, str]:
-        # Reading the incident is the floor; merging checks its own rights (incidents.reconciliation).
-        return {**super().permission_by_action, **dict.fromkeys(("duplicates", "merge"), "incidents.view_incident")}
-
     @extend_schema(responses=IncidentDuplicateCandidateSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def duplicates(self, request, pk=None):
@@ -74,8 +67,6 @@ class IncidentViewSet(RecordViewSet):
         """Merges another report of the same incident into this one, keeping every source; the other
         one is deleted. Authority only."""
         keep = self.get_object()
-        if not merge_allowed(request.user):
-            raise PermissionDenied(_("Your role may not merge records."))
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()
@@ -96,23 +87,29 @@ class CasualtyViewSet(RecordViewSet):
     )
     serializer_class = CasualtySerializer
     filterset_class = CasualtyFilter
-    via = "incident__"
     ordering_fields = ("updated_at", "id")
 
     def owner(self, record):
         return record.incident
 
+    def _incident_id(self) -> int | None:
+        incident = str(self.request.data.get("incident") or "")
+        return int(incident) if incident.isdigit() and len(incident) < 19 else None
+
+    def lock_external_id(self, organisation, external_id):
+        # A casualty's identifier is unique within its incident.
+        if external_id and self._incident_id() is not None:
+            external_id_lock(Casualty, organisation_id=0, external_id=external_id, scope=str(self._incident_id()))
+
     def existing_by_external_id(self, organisation, external_id):
-        incident = self.request.data.get("incident")
-        if not external_id or not str(incident or "").isdigit():
+        if not external_id or self._incident_id() is None:
             return None
-        return self.get_queryset().filter(incident_id=int(incident), external_id=external_id).first()
+        return self.get_queryset().filter(incident_id=self._incident_id(), external_id=external_id).first()
 
     # External identifiers of casualties are unique per incident: no upsert route by them alone.
     external = None
     # A casualty follows its incident through the workflow.
-    submit = approve = reject = reopen = restore = None
-    region_path = "incident__admin_area"
+    submit = withdraw = approve = reject = reopen = restore = None
 
     @extend_schema(responses=CasualtyIdentitySerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -125,18 +122,10 @@ class CasualtyViewSet(RecordViewSet):
         return Response(CasualtyIdentitySerializer(found).data)
 
     def service_delete(self, *, record, user) -> None:
-        # Part of its incident's report: removed from it, its last state kept in the history.
-        from core.history import recorded
-
-        with recorded(user=user, action="delete"):
-            incident_id = record.incident_id
-            record.delete()
-            services.incident_touch(incident_id, user)
+        services.casualty_delete(casualty=record, user=user)
 
     def service_create(self, *, user, organisation, data):
         incident = data.pop("incident")
-        if not record_editable(incident, user):
-            raise PermissionDenied(_("Only the reporting organisation changes this record, and only before approval."))
         return services.casualty_add(incident=incident, user=user, data=data)
 
     def service_update(self, *, record, user, data):

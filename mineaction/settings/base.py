@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. A bad value stops start-up with
 `ImproperlyConfigured` rather than running on a guess.
 """
 
+import datetime
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -32,6 +33,14 @@ def _required_url(name: str, schemes: tuple[str, ...], default: str) -> str:
     if value.split("://", 1)[0] not in schemes:
         raise ImproperlyConfigured(f"{name} must start with one of {', '.join(s + '://' for s in schemes)}")
     return value
+
+
+def _date(name: str, *, default: str) -> datetime.date:
+    raw = env.str(name, default=default).strip()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date as YYYY-MM-DD, not {raw!r}") from None
 
 
 SECRET_KEY = env.str("SECRET_KEY")
@@ -75,6 +84,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is chosen (its answers are translated), before anything reads the request.
+    "core.middleware.APIRequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,6 +181,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.RecordPagination",
     "PAGE_SIZE": 100,
@@ -213,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         "AssistanceOutcomeEnum": "assistance.models.AssistanceService.Outcome",
         "CommunityReportOutcomeEnum": "community.models.CommunityReport.Outcome",
         "RecordStatusEnum": "core.models.RecordStatus",
+        # Counted and reported contamination types share one enum (one class in generated clients).
+        "ContaminationTypesEnum": "hazards.models.ContaminationType",
     },
     # Swagger UI and its assets come from the sidecar package: no CDN on slow links.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -237,6 +251,9 @@ RECONCILIATION_DISTANCE_M = env.int("RECONCILIATION_DISTANCE_M", default=5000)
 HAZARD_OVERLAP_THRESHOLD = env.float("HAZARD_OVERLAP_THRESHOLD", default=0.5)
 # Casualty identities older than this are pseudonymised by `pseudonymise_identities`.
 IDENTITY_RETENTION_YEARS = env.int("IDENTITY_RETENTION_YEARS", default=10)
+# Event dates (incidents, surveys, activities, sessions, reports) before this day are refused
+# as typing mistakes (year 1, 1800): no mine action record is that old.
+PLAUSIBLE_DATE_FLOOR = _date("PLAUSIBLE_DATE_FLOOR", default="1940-01-01")
 
 # generate_demo_data writes invented records: refused where this is False (production).
 DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", default=True)

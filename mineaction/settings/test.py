@@ -7,6 +7,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 
 from .base import *  # noqa: F403
 
+# Several test runs side by side (one per checkout or per developer) each get their own database.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -342,6 +342,57 @@ def test_reclassified_improvised_av_mines_are_listed(authority_officer, partner_
     }
 
 
+def test_reclassified_items_found_community_reports_and_hazards_are_listed(
+    authority_officer, partner_a, partner_b, partner_member
+):
+    from hazards.models import ItemFound
+
+    task = make_activity(partner_a, kind="eod_spot_task")
+    ItemFound.objects.create(activity=task, category="improvised_ap_mine", category_reported="improvised_av_mine",
+                             quantity=2)  # fmt: skip
+    ItemFound.objects.create(activity=task, category="improvised_ap_mine", category_reported="improvised_av_mine")
+    ItemFound.objects.create(activity=task, category="improvised_av_mine")
+    ItemFound.objects.create(activity=make_activity(partner_a, kind="eod_spot_task"), category="improvised_av_mine")
+    report = make_community_report(
+        partner_a, item_category="improvised_ap_mine", item_category_reported="improvised_av_mine"
+    )
+    make_community_report(partner_a, item_category="improvised_av_mine")
+    hazard = make_hazard(
+        partner_a,
+        contamination_types=["improvised_ap_mines", "axo"],
+        contamination_types_reported=["improvised_av_mines", "axo"],
+    )
+    make_hazard(partner_a, square(GAO, 0.01), contamination_types=["improvised_av_mines"])
+    # Another partner's draft: not listed to partner A's data manager.
+    other = make_community_report(
+        partner_b, item_category="improvised_ap_mine", item_category_reported="improvised_av_mine"
+    )
+
+    result = _check(authority_officer, "reclassified_ap_mine")
+
+    assert _listed(result) == {
+        task.reference: (
+            "Items found: 3 reported as Improvised anti-vehicle mine, counted as Improvised anti-personnel mine"
+        ),
+        report.reference: "Reported as Improvised anti-vehicle mine, counted as Improvised anti-personnel mine",
+        other.reference: "Reported as Improvised anti-vehicle mine, counted as Improvised anti-personnel mine",
+        hazard.reference: (
+            "Contamination reported as Improvised anti-vehicle mines, Abandoned explosive ordnance, "
+            "counted as Improvised anti-personnel mines, Abandoned explosive ordnance"
+        ),
+    }
+    assert {f.record_type for f in result.findings} == {
+        "hazards.landreleaseactivity",
+        "community.communityreport",
+        "hazards.hazardarea",
+    }
+    assert set(_listed(_check(partner_member, "reclassified_ap_mine"))) == {
+        task.reference,
+        report.reference,
+        hazard.reference,
+    }
+
+
 # --- Scope and cost ------------------------------------------------------------------------------
 
 

@@ -62,6 +62,7 @@ def allowed(action: str, resource: str) -> set[str]:
 def reporter(django_user_model, partner_a):
     user = django_user_model.objects.create_user("reporter", password="pw-reporter-1")
     Profile.objects.create(user=user, organisation=partner_a)
+    user.groups.add(Group.objects.get(name=roles.PARTNER_DATA_MANAGER))
     return user
 
 
@@ -219,8 +220,8 @@ def test_delete(role_client, resource, reporter, partner_a):
 def test_transitions(role_client, resource, action, start, reporter, partner_a):
     role, client = role_client
     record = _make(resource, reporter, partner_a, start)
-    response = client.post(f"/api/v1/{resource}/{record.pk}/{action}/", {"reason": "Coordonnées à vérifier"},
-                           format="json")  # fmt: skip
+    response = client.post(f"/api/v1/{resource}/{record.pk}/{action}/",
+                           {"reason": "Coordonnées à vérifier", "version": record.version}, format="json")  # fmt: skip
     assert response.status_code == (200 if role in allowed(action, resource) else 403), response.json()
     record.refresh_from_db()
     if response.status_code == 200:
