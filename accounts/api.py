@@ -6,12 +6,14 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.selectors import user_organisation
+from core.api.parsers import JSONParser
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -41,6 +43,8 @@ TOKEN_INFO = inline_serializer(
 
 class TokenView(APIView):
     throttle_scope = "token"
+    # Credentials are flat: a login form or `curl --data-urlencode` sends them too.
+    parser_classes = [JSONParser, FormParser]
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]

@@ -2,15 +2,31 @@ from django.contrib import admin
 
 from assistance import services
 from assistance.models import AssistanceService, Survivor
-from core.admin import AuditedInline, ServiceAdmin
+from core.admin import ServiceAdmin, ServiceInline, may
 
 
-class AssistanceServiceInline(AuditedInline, admin.TabularInline):
+class AssistanceServiceInline(ServiceInline, admin.TabularInline):
+    """Services are records of their own (organisation, workflow): a row is added by whoever may
+    report for its organisation, and changed or removed under the service's own status."""
+
     model = AssistanceService
     validator = services.assistance_service_validate
     extra = 0
     fk_name = "survivor"
     fields = ("service_type", "provider", "provider_name", "start_date", "end_date", "outcome", "organisation")
+
+    def has_add_permission(self, request, obj):
+        # Not a part of the survivor's report: reading the survivor is enough to add a service.
+        return admin.TabularInline.has_add_permission(self, request, obj) and (obj is None or may(request, "view", obj))
+
+    def add_row(self, request, parent, data):
+        organisation = data.pop("organisation", None)
+        return services.assistance_service_create(
+            user=request.user, organisation=organisation, survivor=parent, data=data
+        )
+
+    def update_row(self, request, row, data):
+        return services.assistance_service_update(service=row, user=request.user, data=data)
 
 
 @admin.register(Survivor)
@@ -39,6 +55,7 @@ class AssistanceServiceAdmin(ServiceAdmin):
     date_hierarchy = "start_date"
     autocomplete_fields = ("survivor", "provider")
     readonly_fields = ("status",)
+    readonly_on_change = ("organisation", "survivor")
     list_select_related = ("survivor", "provider")
 
     def create(self, request, cleaned_data, data):

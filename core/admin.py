@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
 from core.exceptions import ApplicationError, RecordChanged
-from core.history import record_history
+from core.history import record_history, recorded
 from core.models import RecordStatus, ReportedRecord
 from core.selectors import records_visible
 from core.services import part_delete
@@ -182,7 +182,7 @@ def with_validator(form_class: type[forms.ModelForm], validator: Callable | None
 # --- Rights and scoping, shared by record pages and inlines ---------------------------------
 
 
-def _may(request, question: str, record: Model) -> bool:
+def may(request, question: str, record: Model) -> bool:
     """core.policy's answer, asked once per request and state of the record (a page asks the
     same question several times while it renders)."""
     answers = request.__dict__.setdefault("_policy_answers", {})
@@ -227,11 +227,7 @@ class ScopedChoicesMixin:
         related = db_field.related_model
         user = request.user
         if "queryset" not in kwargs:
-            if (
-                db_field.name == "organisation"
-                and issubclass(self.model, ReportedRecord)
-                and not is_authority(user)
-            ):
+            if db_field.name == "organisation" and issubclass(self.model, ReportedRecord) and not is_authority(user):
                 own = user_organisation(user)
                 kwargs["queryset"] = related._default_manager.filter(pk=own.pk if own else None)
             else:
@@ -274,7 +270,7 @@ class ServiceInline(ScopedChoicesMixin):
         return scoped(super().get_queryset(request), request.user)
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and (obj is None or _may(request, "view", obj))
+        return super().has_view_permission(request, obj) and (obj is None or may(request, "view", obj))
 
     def has_add_permission(self, request, obj):
         if not super().has_add_permission(request, obj):
@@ -284,10 +280,10 @@ class ServiceInline(ScopedChoicesMixin):
         return _may_add_to(request, self.model, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or _may(request, "change", obj))
+        return super().has_change_permission(request, obj) and (obj is None or may(request, "change", obj))
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (obj is None or _may(request, "change", obj))
+        return super().has_delete_permission(request, obj) and (obj is None or may(request, "change", obj))
 
     def row_data(self, form, fk_name: str, *, change: bool) -> dict:
         names = {f.name for f in self.model._meta.concrete_fields if not f.primary_key} - {fk_name}
@@ -384,18 +380,16 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     # Rights: the role's model permission, then core.policy for the record itself.
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and (
-            not self.entry.authority_writes or is_authority(request.user)
-        )
+        return super().has_add_permission(request) and (not self.entry.authority_writes or is_authority(request.user))
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and (obj is None or _may(request, "view", obj))
+        return super().has_view_permission(request, obj) and (obj is None or may(request, "view", obj))
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or _may(request, "change", obj))
+        return super().has_change_permission(request, obj) and (obj is None or may(request, "change", obj))
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (obj is None or _may(request, "delete", obj))
+        return super().has_delete_permission(request, obj) and (obj is None or may(request, "delete", obj))
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -531,10 +525,17 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = self.service_data(form, change=change)
-        if change:
-            saved = _refusing(self.update, request, obj, data)
-        else:
-            saved = _refusing(self.create, request, form.cleaned_data, data)
+        if change and not data:
+            # Only rows changed (or nothing): the record is not a new version of itself; its
+            # parts' services raise its version when they change it.
+            obj.refresh_from_db()
+            return
+        # Who did what, in the record's history, as through the API.
+        with recorded(user=request.user, action="update" if change else "create"):
+            if change:
+                saved = _refusing(self.update, request, obj, data)
+            else:
+                saved = _refusing(self.create, request, form.cleaned_data, data)
         # The admin goes on with the object the service saved (for inlines and redirects).
         obj.pk = saved.pk
         obj._state.adding = False
@@ -544,7 +545,9 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         inline = getattr(formset, "service_inline", None)
         if inline is None:
             raise ImproperlyConfiguredInline(formset)
-        inline.save_rows(request, formset)
+        # Rows of a new record are part of its creation; otherwise they change the report.
+        with recorded(user=request.user, action="update" if change else "create"):
+            inline.save_rows(request, formset)
 
     def delete_record(self, request, obj) -> None:
         if self.entry.has_workflow:

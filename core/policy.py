@@ -157,9 +157,9 @@ def _check_change_owner(user, owner_record: Model) -> None:
         return
     if not _is_reporter(user, owner):
         _refuse(_("Only the reporting organisation changes this record."))
-    if owner.status == RecordStatus.SUBMITTED:
-        _refuse(_("The record is submitted and waits for approval: withdraw it to change it."))
     if owner.status not in OPEN_STATUSES:
+        if owner.status == RecordStatus.SUBMITTED:
+            _refuse(_("The record is submitted and waits for approval: withdraw it to change it."))
         _refuse(_("The record is approved: only the authority changes it now (ask for it to be reopened)."))
 
 

@@ -3,7 +3,7 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin, format_area
+from core.admin import MapAdminMixin, ServiceAdmin, ServiceInline, format_area
 from hazards import services
 from hazards.models import HazardArea, ItemFound, LandReleaseActivity, NonConformity, QualityInspection
 
@@ -100,12 +100,18 @@ class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         return services.hazard_area_update(hazard=obj, user=request.user, data=data)
 
 
-class ItemFoundInline(AuditedInline, admin.TabularInline):
+class ItemFoundInline(ServiceInline, admin.TabularInline):
     model = ItemFound
     extra = 0
     autocomplete_fields = ("ordnance_type",)
     exclude = ("created_by", "updated_by")
     readonly_fields = ("category_reported",)
+
+    def add_row(self, request, parent, data):
+        return services.item_found_create(activity=parent, user=request.user, data=data)
+
+    def update_row(self, request, row, data):
+        return services.item_found_update(item=row, user=request.user, data=data)
 
 
 @admin.register(LandReleaseActivity)
@@ -140,18 +146,36 @@ class LandReleaseActivityAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         return services.land_release_activity_update(activity=obj, user=request.user, data=data)
 
 
-class NonConformityInline(AuditedInline, admin.TabularInline):
+class NonConformityInline(ServiceInline, admin.TabularInline):
     model = NonConformity
+    validator = services.non_conformity_validate
     extra = 0
     exclude = ("created_by", "updated_by")
 
+    def add_row(self, request, parent, data):
+        return services.non_conformity_add(inspection=parent, user=request.user, data=data)
+
+    def update_row(self, request, row, data):
+        return services.non_conformity_update(non_conformity=row, user=request.user, data=data)
+
 
 @admin.register(QualityInspection)
-class QualityInspectionAdmin(admin.ModelAdmin):
+class QualityInspectionAdmin(ServiceAdmin):
+    """The authority's inspections (IMAS 07.40): written by its quality roles, read by the
+    organisation inspected."""
+
+    validator = services.quality_inspection_validate
     list_display = ("activity", "kind", "inspection_date", "inspector_organisation", "result")
     list_filter = ("kind", "result", "inspector_organisation")
     date_hierarchy = "inspection_date"
     autocomplete_fields = ("activity",)
     list_select_related = ("activity", "inspector_organisation")
     inlines = (NonConformityInline,)
-    exclude = ("created_by", "updated_by")
+    readonly_on_change = ("activity",)
+
+    def create(self, request, cleaned_data, data):
+        activity = data.pop("activity")
+        return services.quality_inspection_create(activity=activity, user=request.user, data=data)
+
+    def update(self, request, obj, data):
+        return services.quality_inspection_update(inspection=obj, user=request.user, data=data)

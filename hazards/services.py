@@ -423,6 +423,7 @@ def item_found_update(*, item, user, data: Mapping[str, Any]):
 
 
 def _item_found_validate(item) -> None:
+    item_found_classify(item)
     problems = Problems()
     check_not_negative(item, ["quantity", "depth_cm"], problems)
     if item.quantity is not None and item.quantity < 1:

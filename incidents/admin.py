@@ -1,14 +1,19 @@
+import contextlib
+
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedInline, MapAdminMixin, ServiceAdmin, with_validator
+from core import policy
+from core.admin import MapAdminMixin, ServiceAdmin, ServiceInline, scoped
+from core.services import part_delete
 from incidents import services
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident, IncidentSource
 from incidents.selectors import IDENTITY_PERMISSION, casualty_identity_get
 
 
-class CasualtyInline(AuditedInline, admin.TabularInline):
+class CasualtyInline(ServiceInline, admin.TabularInline):
     model = Casualty
     validator = services.casualty_validate
     extra = 0
@@ -16,11 +21,30 @@ class CasualtyInline(AuditedInline, admin.TabularInline):
     readonly_fields = ("age_group",)
     show_change_link = True
 
+    def add_row(self, request, parent, data):
+        return services.casualty_add(incident=parent, user=request.user, data=data)
 
-class IncidentSourceInline(AuditedInline, admin.TabularInline):
+    def update_row(self, request, row, data):
+        return services.casualty_update(casualty=row, user=request.user, data=data)
+
+    def delete_row(self, request, row):
+        services.casualty_delete(casualty=row, user=request.user)
+
+
+class IncidentSourceInline(ServiceInline, admin.TabularInline):
     model = IncidentSource
+    validator = services.incident_source_validate
     extra = 0
     exclude = ("created_by", "updated_by")
+
+    def add_row(self, request, parent, data):
+        return services.incident_source_add(incident=parent, user=request.user, data=data)
+
+    def update_row(self, request, row, data):
+        return services.incident_source_update(source=row, user=request.user, data=data)
+
+    def delete_row(self, request, row):
+        part_delete(part=row, user=request.user)
 
 
 @admin.register(Incident)
@@ -65,6 +89,13 @@ class IncidentAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         (_("Audit"), {"fields": ("created_at", "created_by", "updated_at", "updated_by")}),
     )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "device_category_reported" and field is not None:
+            # Left empty, the service takes the device model's category (or unknown).
+            field.required = False
+        return field
+
     @admin.display(description=_("reclassified"), boolean=True)
     def reclassified(self, obj: Incident) -> bool:
         return obj.is_reclassified
@@ -76,37 +107,86 @@ class IncidentAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         return services.incident_update(incident=obj, user=request.user, data=data)
 
 
-class CasualtyIdentityInline(AuditedInline, admin.StackedInline):
-    """Shown only to roles holding `incidents.view_casualtyidentity` (Django checks it)."""
+class CasualtyIdentityInline(ServiceInline, admin.StackedInline):
+    """Personal data: shown only to roles holding `incidents.view_casualtyidentity`, written
+    through `casualty_identity_set`, never removed from the page."""
 
     model = CasualtyIdentity
     extra = 0
     max_num = 1
-    exclude = ("created_by", "updated_by")
+    can_delete = False
+    fields = ("full_name", "date_of_birth", "address", "phone", "contact_person")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(IDENTITY_PERMISSION) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return request.user.has_perm(IDENTITY_PERMISSION) and _may_write_identity(request, obj, creating=True)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(IDENTITY_PERMISSION) and _may_write_identity(request, obj, creating=False)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def row_data(self, form, fk_name, *, change):
+        # The identity is written whole: its rules read the name and date of birth together.
+        return super().row_data(form, fk_name, change=False)
+
+    def add_row(self, request, parent, data):
+        return services.casualty_identity_set(casualty=parent, user=request.user, data=data)
+
+    def update_row(self, request, row, data):
+        return services.casualty_identity_set(casualty=row.casualty, user=request.user, data=data)
+
+
+def _may_write_identity(request, casualty, *, creating: bool) -> bool:
+    if casualty is None:
+        perm = "incidents.add_casualtyidentity" if creating else "incidents.change_casualtyidentity"
+        return request.user.has_perm(perm)
+    try:
+        policy.check_write_identity(request.user, casualty, creating=creating)
+    except PermissionDenied:
+        return False
+    return True
 
 
 @admin.register(Casualty)
-class CasualtyAdmin(admin.ModelAdmin):
-    form = AuditedInline.form
+class CasualtyAdmin(ServiceAdmin):
+    validator = services.casualty_validate
     list_display = ("__str__", "incident", "outcome", "sex", "age_group", "civilian_status")
     list_filter = ("outcome", "sex", "age_group", "civilian_status")
     search_fields = ("incident__reference",)
     list_select_related = ("incident",)
+    ordering = ("-incident__incident_date", "-pk")
     autocomplete_fields = ("incident",)
     readonly_fields = ("age_group",)
-    exclude = ("created_by", "updated_by")
+    readonly_on_change = ("incident",)
     inlines = (CasualtyIdentityInline,)
+
+    def get_inlines(self, request, obj):
+        # Personal data is not even an empty form for roles that may not read it.
+        return self.inlines if obj is not None and request.user.has_perm(IDENTITY_PERMISSION) else ()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The identity inline shows personal data: the read is logged like an API read.
         if request.method == "GET" and request.user.has_perm(IDENTITY_PERMISSION):
-            casualty = Casualty.objects.filter(pk=object_id).first()
+            casualty = self.get_object(request, object_id)
             if casualty is not None:
-                casualty_identity_get(user=request.user, casualty=casualty, channel="page", path=request.path)
+                # A casualty the role may not read identities of shows none, and logs no read.
+                with contextlib.suppress(PermissionDenied):
+                    casualty_identity_get(user=request.user, casualty=casualty, channel="page", path=request.path)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return with_validator(super().get_form(request, obj, change, **kwargs), services.casualty_validate)
+    def create(self, request, cleaned_data, data):
+        incident = data.pop("incident")
+        return services.casualty_add(incident=incident, user=request.user, data=data)
+
+    def update(self, request, obj, data):
+        return services.casualty_update(casualty=obj, user=request.user, data=data)
+
+    def delete_record(self, request, obj):
+        services.casualty_delete(casualty=obj, user=request.user)
 
 
 @admin.register(IdentityAccessLog)
@@ -117,6 +197,11 @@ class IdentityAccessLogAdmin(admin.ModelAdmin):
     list_filter = ("channel", "user")
     date_hierarchy = "accessed_at"
     list_select_related = ("user", "casualty")
+
+    def get_queryset(self, request):
+        # Reads of casualties the user may not see are not listed either.
+        visible = scoped(Casualty.objects.all(), request.user)
+        return super().get_queryset(request).filter(casualty__in=visible)
 
     def has_add_permission(self, request):
         return False

@@ -18,7 +18,7 @@ def celery_worker(transactional_db):
 
 import datetime  # noqa: E402
 
-from django.contrib.auth.models import Permission  # noqa: E402
+from django.contrib.auth.models import Group, Permission  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 
@@ -51,25 +51,29 @@ def partner_b(db):
 
 
 @pytest.fixture
-def officer(django_user_model):
+def officer(django_user_model, authority):
     """An information management officer of the authority: may read casualty identities."""
+    from accounts.models import Profile
+
     user = django_user_model.objects.create_user("awa.officer", password="pw-officer-1", is_staff=True)
+    Profile.objects.create(user=user, organisation=authority)
     user.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label__in=["reference", "hazards", "incidents", "education", "assistance", "community"]
         )
     )
+    user.groups.add(Group.objects.get(name="information_management_officer"))
     return user
 
 
 @pytest.fixture
-def partner_user(django_user_model):
-    """A partner NGO's data manager: staff for the admin, but no right to casualty identities."""
+def partner_user(django_user_model, partner_a):
+    """A partner NGO's data manager (partner A): staff for the admin, but no right to casualty identities."""
+    from accounts.models import Profile
+
     user = django_user_model.objects.create_user("moussa.partner", password="pw-partner-1", is_staff=True)
-    perms = Permission.objects.filter(content_type__app_label__in=["hazards", "incidents"]).exclude(
-        codename__endswith="casualtyidentity"
-    )
-    user.user_permissions.add(*perms)
+    Profile.objects.create(user=user, organisation=partner_a)
+    user.groups.add(Group.objects.get(name="partner_data_manager"))
     return user
 
 

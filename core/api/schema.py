@@ -133,11 +133,31 @@ def add_common_responses(result, generator, request, public):
                     is_list = "Paginated" in ref or content[GEOJSON].get("schema", {}).get("type") == "array"
                     target = "GeoJSONFeatureCollection" if is_list else "GeoJSONFeature"
                     content[GEOJSON]["schema"] = {"$ref": f"{SCHEMAS}{target}"}
+    _json_bodies(result)
     _record_answers(result)
     _geojson_geometries(result["components"]["schemas"])
     _plain_enums(result)
     _flat_query_lists(result)
     return result
+
+
+def _json_bodies(result) -> None:
+    """One media type per request body: JSON, which every view parses.
+
+    A view that also parses a form (the token endpoint, for `curl --data-urlencode`) says so in words:
+    offered both, openapi-python-client 0.29 writes a function that sets a JSON and a form body at once
+    and does not import (`Unset` undefined).
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            others = sorted(media for media in content if media != "application/json")
+            if "application/json" not in content or not others:
+                continue
+            for media in others:
+                del content[media]
+            also = f"Also accepts the body as {', '.join(others)}."
+            operation["description"] = f"{operation['description']}\n\n{also}" if operation.get("description") else also
 
 
 def _json_ref(response: dict) -> str | None:

@@ -115,6 +115,8 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         report for it is the service's question (core.policy.check_report_for)."""
         organisation = requested or user_organisation(self.request.user)
         if organisation is None:
+            # An account that reports for nobody is refused; the authority must name one.
+            policy.check_report_for(self.request.user, self.queryset.model, None)
             raise ValidationError({"organisation": [_("Name the reporting organisation.")]})
         return organisation
 

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.serializers import MergeSerializer
+from core import policy
 from core.api.views import RecordViewSet
 from core.exceptions import ApplicationError
 from hazards import services
@@ -59,6 +60,8 @@ class HazardAreaViewSet(RecordViewSet):
         """Merges another hazardous area of the same land into this one: the polygon becomes their
         union and the activities of both count on it; the other one is deleted. Authority only."""
         keep = self.get_object()
+        # Refused before the body is read: a role that may not merge learns that first.
+        policy.check_merge(request.user)
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()

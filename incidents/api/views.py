@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api.serializers import MergeSerializer
+from core import policy
 from core.api.views import RecordViewSet
 from core.services import external_id_lock
 from incidents import services
@@ -67,6 +68,8 @@ class IncidentViewSet(RecordViewSet):
         """Merges another report of the same incident into this one, keeping every source; the other
         one is deleted. Authority only."""
         keep = self.get_object()
+        # Refused before the body is read: a role that may not merge learns that first.
+        policy.check_merge(request.user)
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicate = self.get_queryset().filter(pk=body.validated_data["duplicate"]).first()

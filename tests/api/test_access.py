@@ -71,7 +71,7 @@ def test_approved_data_is_national_but_only_its_reporter_edits_before_approval(
     response = api_alice.patch(url, {"beneficiaries": 1}, format="json", HTTP_IF_MATCH=f'"{alices_draft["version"]}"')
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Only the reporting organisation changes this record, and only before approval."
+        "detail": "The record is approved: only the authority changes it now (ask for it to be reopened)."
     }
     assert api_alice.delete(url).status_code == 403
 
@@ -84,8 +84,9 @@ def test_the_authority_sees_every_draft(api_officer, alices_draft):
 
 def test_a_partner_reports_only_for_its_own_organisation(api_alice):
     response = api_alice.post("/api/v1/hazard-areas/", hazard_payload(organisation="DRC"), format="json")
-    assert response.status_code == 400
-    assert response.json() == {"organisation": ["You report for your own organisation only."]}
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You report for your own organisation only."}
+    assert not HazardArea.objects.exists()
 
 
 def test_the_authority_reports_for_a_partner(api_officer):

@@ -93,7 +93,9 @@ def test_posts_of_two_partners_with_the_same_identifier_at_once_stay_apart(alice
 
     answers = _at_once(send)
     assert _summary(answers) == [200] * (CLIENTS - 2) + [201, 201]
-    assert sorted(HazardArea.objects.filter(external_id="SHARED-RETRY").values_list("organisation__acronym", flat=True)) == [
+    assert sorted(
+        HazardArea.objects.filter(external_id="SHARED-RETRY").values_list("organisation__acronym", flat=True)
+    ) == [
         "DRC",
         "HI",
     ]

@@ -221,7 +221,7 @@ def test_only_drafts_and_rejected_records_are_deleted(api_alice):
     HazardArea.objects.filter(pk=created["id"]).update(status="submitted")
     response = api_alice.delete(f"/api/v1/hazard-areas/{created['id']}/")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only a draft or a rejected record is deleted, by its reporter."}
+    assert response.json() == {"detail": "Only a draft or a rejected record is deleted."}
 
 
 def test_the_device_category_reported_defaults_to_unknown(api_alice):

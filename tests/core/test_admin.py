@@ -98,9 +98,9 @@ def test_a_hazard_saved_in_the_admin_goes_through_the_service(client, superuser,
     assert hazard.remaining_area_m2 == pytest.approx(hazard.area_m2)
 
 
-def test_change_page_of_a_record_renders(client, superuser, officer, partner_a, past):
+def test_change_page_of_a_record_renders(client, superuser, partner_a, past):
     hazard = hazard_area_create(
-        user=officer,
+        user=superuser,
         organisation=partner_a,
         data={"land_class": "cha", "geometry": square(MOPTI), "evidence": "direct", "survey_date": past},
     )

@@ -6,7 +6,6 @@ import itertools
 import pytest
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 
-from accounts.models import Profile
 from community.models import CommunityReport
 from education.models import RiskEducationSession
 from hazards.models import HazardArea, LandReleaseActivity
@@ -85,13 +84,13 @@ def make_community_report(organisation, location=None, **fields) -> CommunityRep
 
 @pytest.fixture
 def authority_officer(officer, authority):
-    """The authority's information management officer, with the profile that makes them authority staff."""
-    Profile.objects.create(user=officer, organisation=authority)
+    """The authority's information management officer (the `officer` persona is authority staff)."""
+    assert officer.profile.organisation == authority
     return officer
 
 
 @pytest.fixture
 def partner_member(partner_user, partner_a):
-    """A data manager of the partner NGO HI."""
-    Profile.objects.create(user=partner_user, organisation=partner_a)
+    """A data manager of the partner NGO HI (the `partner_user` persona)."""
+    assert partner_user.profile.organisation == partner_a
     return partner_user

@@ -40,8 +40,11 @@ def test_only_approved_records_count_and_a_rejected_one_does_not(api_alice, api_
         api_alice.patch(f"{url}/", {"incident_date": "2024-03-14"}, format="json", HTTP_IF_MATCH=etag).status_code
         == 200
     )
-    assert api_alice.post(f"{url}/submit/").json()["status"] == "submitted"
-    assert api_officer.post(f"{url}/approve/").json()["status"] == "approved"
+    submitted = api_alice.post(f"{url}/submit/").json()
+    assert submitted["status"] == "submitted"
+    # The officer approves the version he read.
+    approved = api_officer.post(f"{url}/approve/", {"version": submitted["version"]}, format="json").json()
+    assert approved["status"] == "approved"
     assert _stats(api_charlie) == 2
 
     # Reopened for correction: it leaves the figures until approved again.
@@ -58,9 +61,22 @@ def test_transitions_follow_the_workflow(api_alice, api_officer):
     assert response.json() == {"status": ["Not possible from status “Draft”."]}
     assert api_alice.post(f"{url}/submit/").status_code == 200
     assert api_alice.post(f"{url}/submit/").status_code == 400
-    # Submitted: the reporter can no longer change it.
+    # Submitted: frozen for the reporter until withdrawn, so that the officer approves what he read.
+    frozen = api_alice.patch(f"{url}/", {"description": "x"}, format="json")
+    assert frozen.status_code == 403
+    assert "withdraw" in frozen.json()["detail"]
+    assert api_alice.post(f"{url}/withdraw/").json()["status"] == "draft"
     assert api_alice.patch(f"{url}/", {"description": "x"}, format="json").status_code == 200
-    assert api_officer.post(f"{url}/approve/").status_code == 200
+    read = api_alice.post(f"{url}/submit/").json()
+    # Approving needs the version read; a stale one is refused.
+    assert api_officer.post(f"{url}/approve/").json() == {
+        "version": ["Give the version you read (its ETag) to approve it."]
+    }
+    stale = api_officer.post(f"{url}/approve/", {"version": read["version"] - 1}, format="json")
+    assert stale.status_code == 412
+    approved = api_officer.post(f"{url}/approve/", HTTP_IF_MATCH=f'"{read["version"]}"')
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
     assert api_alice.patch(f"{url}/", {"description": "y"}, format="json").status_code == 403
 
 
