@@ -609,11 +609,10 @@ def history_for_reader(record: Model, user) -> list:
         profile.user_id: profile.organisation
         for profile in Profile.objects.filter(user_id__in=actors).select_related("organisation")
     }
-    hidden: set[str] = set()
+    # Changes of who last wrote the record are user ids: only the authority reads them.
+    hidden: set[str] = set() if authority else {"created_by", "created_by_id", "updated_by", "updated_by_id"}
     if not policy.may_read_personal_fields(user, record):
-        hidden = {"created_by", "updated_by", *registry.get(record).personal_fields}
-    elif not authority:
-        hidden = {"created_by", "updated_by"}
+        hidden |= set(registry.get(record).personal_fields)
     for event in events:
         actor_id = event.pgh_context.get("user")
         event.actor = event.pgh_context.get("username") or ""

@@ -31,8 +31,12 @@ def test_a_partner_is_refused(client, partner_member):
     assert response.status_code == 403
 
 
-def test_a_staff_user_without_organisation_is_refused(client, officer):
-    client.force_login(officer)
+def test_a_staff_user_without_organisation_is_refused(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    staff = django_user_model.objects.create_user("staff.nobody", password="pw-nobody-1", is_staff=True)
+    staff.groups.add(Group.objects.get(name="information_management_officer"))
+    client.force_login(staff)
 
     assert client.get(URL).status_code == 403
 

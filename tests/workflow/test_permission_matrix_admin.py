@@ -40,7 +40,8 @@ from tests.workflow.test_permission_matrix import (
 
 pytestmark = pytest.mark.django_db
 
-TARGETS = {"submit": "submitted", "approve": "approved", "reject": "rejected", "reopen": "submitted"}
+TARGETS = {"submit": "submitted", "withdraw": "draft", "approve": "approved", "reject": "rejected",
+           "reopen": "submitted"}  # fmt: skip
 # The field each update changes, and the value it must then hold.
 CHANGES = {
     "casualties": ("age", 31),
@@ -216,8 +217,8 @@ def test_delete(role_client, resource, reporter, partner_a):
 
 @pytest.mark.parametrize(
     ("action", "start"),
-    [("submit", RecordStatus.DRAFT), ("approve", RecordStatus.SUBMITTED), ("reject", RecordStatus.SUBMITTED),
-     ("reopen", RecordStatus.APPROVED)],
+    [("submit", RecordStatus.DRAFT), ("withdraw", RecordStatus.SUBMITTED), ("approve", RecordStatus.SUBMITTED),
+     ("reject", RecordStatus.SUBMITTED), ("reopen", RecordStatus.APPROVED)],
 )  # fmt: skip
 @pytest.mark.parametrize("resource", WITH_WORKFLOW)
 def test_transitions(role_client, resource, action, start, reporter, partner_a):
