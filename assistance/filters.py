@@ -9,12 +9,6 @@ class SurvivorFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = Survivor
-        date_field = "casualty__incident__incident_date"
-
-    def filter_admin_area(self, qs, name, value):
-        from core.filters import admin_area_ids
-
-        return qs.filter(casualty__incident__admin_area__in=admin_area_ids(value))
 
 
 class AssistanceServiceFilter(RecordFilterSet):
@@ -24,9 +18,3 @@ class AssistanceServiceFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = AssistanceService
-        date_field = "start_date"
-
-    def filter_admin_area(self, qs, name, value):
-        from core.filters import admin_area_ids
-
-        return qs.filter(survivor__casualty__incident__admin_area__in=admin_area_ids(value))

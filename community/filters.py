@@ -11,4 +11,3 @@ class CommunityReportFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = CommunityReport
-        date_field = "report_date"

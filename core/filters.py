@@ -56,7 +56,8 @@ class AcronymFilter(django_filters.ModelMultipleChoiceFilter):
 
 
 class RecordFilterSet(django_filters.FilterSet):
-    """Subclasses set `date_field`, `category_field` and `geometry_field` in `Meta`."""
+    """The record type's fields (date, région path) come from its registry entry
+    (core.registry); a subclass's `Meta` may name others."""
 
     status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text=_("Workflow status."))
     organisation = AcronymFilter(
@@ -79,7 +80,7 @@ class RecordFilterSet(django_filters.FilterSet):
         fields = ()
 
     def filter_admin_area(self, qs, name, value):
-        return qs.filter(admin_area__in=admin_area_ids(value))
+        return qs.filter(**{f"{self._meta_option('region_path')}__in": admin_area_ids(value)})
 
     def filter_date_after(self, qs, name, value):
         return qs.filter(**{f"{self._meta_option('date_field')}__gte": value})

@@ -11,4 +11,3 @@ class RiskEducationSessionFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = RiskEducationSession
-        date_field = "session_date"

@@ -11,7 +11,6 @@ class HazardAreaFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = HazardArea
-        date_field = "survey_date"
 
 
 class LandReleaseActivityFilter(RecordFilterSet):
@@ -21,4 +20,3 @@ class LandReleaseActivityFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = LandReleaseActivity
-        date_field = "start_date"

@@ -13,9 +13,16 @@ from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Inci
 from incidents.selectors import IDENTITY_PERMISSION, casualty_identity_get
 
 
+def casualty_page_validate(casualty: Casualty) -> None:
+    """The casualty's rules as the page shows them: the age group is never typed there, it
+    follows the age (as `casualty_update` makes it when only the age is sent)."""
+    casualty.age_group = Casualty.AgeGroup.UNKNOWN
+    services.casualty_validate(casualty)
+
+
 class CasualtyInline(ServiceInline, admin.TabularInline):
     model = Casualty
-    validator = services.casualty_validate
+    validator = casualty_page_validate
     extra = 0
     fields = ("outcome", "sex", "age", "age_group", "civilian_status", "injuries")
     readonly_fields = ("age_group",)
@@ -153,7 +160,7 @@ def _may_write_identity(request, casualty, *, creating: bool) -> bool:
 
 @admin.register(Casualty)
 class CasualtyAdmin(ServiceAdmin):
-    validator = services.casualty_validate
+    validator = casualty_page_validate
     list_display = ("__str__", "incident", "outcome", "sex", "age_group", "civilian_status")
     list_filter = ("outcome", "sex", "age_group", "civilian_status")
     search_fields = ("incident__reference",)

@@ -12,7 +12,6 @@ class IncidentFilter(RecordFilterSet):
 
     class Meta(RecordFilterSet.Meta):
         model = Incident
-        date_field = "incident_date"
 
 
 class CasualtyFilter(django_filters.FilterSet):

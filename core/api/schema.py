@@ -50,7 +50,7 @@ COMPONENTS = {
         "type": "object",
         "properties": {"detail": {"type": "string"}},
         "required": ["detail"],
-        "description": "401, 403, 404, 405, 412, 428 and 429 answers.",
+        "description": "401, 403, 404, 405, 409, 412, 413, 415, 428 and 429 answers.",
     },
     "ValidationErrors": {
         "type": "object",
@@ -120,6 +120,9 @@ def add_common_responses(result, generator, request, public):
                 responses.setdefault("409", _error("A deleted or merged record holds this external_id."))
             if "requestBody" in operation:
                 responses.setdefault("415", _error("The body is not JSON: send it as application/json."))
+                responses.setdefault("413", _error("The body is larger than the server accepts."))
+            if path.endswith("/approve/"):
+                responses.setdefault("412", _error("The record changed since the version you approve."))
             if method in ("put", "patch", "delete") and "{" in path:
                 responses.setdefault("412", _error("If-Match does not match the current version."))
                 responses.setdefault("428", _error("If-Match is required: someone else changed the record last."))

@@ -463,7 +463,8 @@ def test_a_casualty_page_adds_and_changes_through_the_services(alice, partner_a)
     incident.refresh_from_db()
     assert incident.version == 2
     url = f"/admin/incidents/casualty/{casualty.pk}/change/"
-    assert client.post(url, {**_form_data(client.get(url)), "age": "40"}).status_code == 302
+    response = client.post(url, {**_form_data(client.get(url)), "age": "40"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
     casualty.refresh_from_db()
     incident.refresh_from_db()
     assert (casualty.age_group, casualty.version, incident.version) == ("adult", 2, 3)
