@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import services
 from community.models import CommunityReport
-from core.admin import MapAdminMixin, ServiceAdmin
+from core.admin import MapAdminMixin, ServiceAdmin, ServiceRefused
 from core.exceptions import ApplicationError
 
 
@@ -39,8 +40,10 @@ class CommunityReportAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
         for report in queryset:
             try:
                 result = convert(report)
-            except ApplicationError as exc:
-                self.message_user(request, f"{report.reference}: {exc}", messages.ERROR)
+            except (ApplicationError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{report.reference}: {ServiceRefused.from_exception(exc).message}", messages.ERROR
+                )
             else:
                 self.message_user(request, f"{report.reference} → {result.reference}", messages.SUCCESS)
 
