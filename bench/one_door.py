@@ -90,7 +90,8 @@ def run(incidents: int) -> None:
     raw = timed(lambda: raw_count(organisation.pk), 30)
     assert records_visible(Incident.objects.all(), user).count() == raw_count(organisation.pk)
     print(
-        f"  partner's visible incidents:      {scoped * 1e3:8.2f} ms (raw SQL {raw * 1e3:.2f} ms, ratio {scoped / raw:.2f})"
+        f"  partner's visible incidents:      {scoped * 1e3:8.2f} ms"
+        f" (raw SQL {raw * 1e3:.2f} ms, ratio {scoped / raw:.2f})"
     )
 
     # A service write with the policy asked, against the same write with the policy answering yes at once.
