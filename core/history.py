@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "reject": gettext_lazy("rejected"),
     "reopen": gettext_lazy("reopened"),
     "merge": gettext_lazy("merged"),
+    "withdraw": gettext_lazy("withdrawn"),
+    "pseudonymise": gettext_lazy("pseudonymised"),
 }
 
 

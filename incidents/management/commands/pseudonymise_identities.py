@@ -3,6 +3,8 @@ import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.history import recorded
+from core.policy import SYSTEM
 from incidents.services import identities_pseudonymise
 
 
@@ -25,5 +27,6 @@ class Command(BaseCommand):
             before = today.replace(year=today.year - options["years"])
         except ValueError:  # 29 February
             before = today.replace(year=today.year - options["years"], day=28)
-        count = identities_pseudonymise(incidents_before=before)
+        with recorded(user=SYSTEM, action="pseudonymise"):
+            count = identities_pseudonymise(incidents_before=before)
         self.stdout.write(f"{count} identities of casualties of incidents before {before} pseudonymised.")
