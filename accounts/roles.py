@@ -26,6 +26,7 @@ ROLE_LABELS = {
     VIEWER: _("Viewer (aggregates only)"),
 }
 
+
 def _records(duty: str | None = None) -> dict[str, tuple[str, ...]]:
     """Record types by app, from the registry (core.registry); `duty` keeps those of one duty."""
     from core import registry
@@ -54,6 +55,7 @@ _IDENTITY_READ = {
     "incidents.change_casualtyidentity",
     "incidents.view_identityaccesslog",
 }
+
 
 def role_permissions() -> dict[str, set[str]]:
     """Each role's permissions. Partners write their own reports but only read the authority's

@@ -10,10 +10,14 @@ class AssistanceConfig(AppConfig):
         from assistance.models import AssistanceService, Survivor
         from core.registry import RecordType, register
 
-        register(RecordType(
-            Survivor, "survivors", date_field="casualty__incident__incident_date",
-            region_path="casualty__incident__admin_area",
-        ))
+        register(
+            RecordType(
+                Survivor,
+                "survivors",
+                date_field="casualty__incident__incident_date",
+                region_path="casualty__incident__admin_area",
+            )
+        )
         register(RecordType(
             AssistanceService, "assistance-services", date_field="start_date", category_field="service_type",
             region_path="survivor__casualty__incident__admin_area",

@@ -108,9 +108,7 @@ def clean_text(value: Any, field: str, *, max_length: int) -> str:
     if not isinstance(value, str):
         raise ApplicationError(_("Give the %(field)s as text.") % {"field": field}, errors={field: [_("Give text.")]})
     if "\x00" in value:
-        raise ApplicationError(
-            _("The record is not valid."), errors={field: [_("Null characters are not allowed.")]}
-        )
+        raise ApplicationError(_("The record is not valid."), errors={field: [_("Null characters are not allowed.")]})
     value = value.strip()
     if len(value) > max_length:
         raise ApplicationError(

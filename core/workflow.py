@@ -191,9 +191,7 @@ def record_restore(*, record: Model, user) -> Model:
         )
     record.refresh_from_db()
     # Back in every list: it reappears in the `updated_since` stream, not as removed.
-    Removal.objects.filter(
-        **_removal_key(record), reason__in=[Removal.Reason.DELETED, Removal.Reason.MERGED]
-    ).delete()
+    Removal.objects.filter(**_removal_key(record), reason__in=[Removal.Reason.DELETED, Removal.Reason.MERGED]).delete()
     _after_change(record)
     return record
 

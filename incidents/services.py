@@ -327,8 +327,9 @@ def casualty_identity_set(*, casualty: Casualty, user, data: Mapping[str, Any]) 
     problems = Problems()
     _identity_check(data, casualty.incident, problems, age=casualty.age)
     if problems:
-        raise ApplicationError(_("The record is not valid."), errors={
-            k.removeprefix("identity."): v for k, v in problems.errors.items()})
+        raise ApplicationError(
+            _("The record is not valid."), errors={k.removeprefix("identity."): v for k, v in problems.errors.items()}
+        )
     return part_write(identity, user=user, data=data, allowed=IDENTITY_INPUT, validate=lambda i: None)
 
 

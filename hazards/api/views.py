@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api.serializers import MergeSerializer
 from core import policy
+from core.api.serializers import MergeSerializer
 from core.api.views import RecordViewSet
 from core.exceptions import ApplicationError
 from hazards import services

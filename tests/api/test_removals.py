@@ -104,7 +104,8 @@ def test_since_and_bad_filters(api_alice):
     assert [r["id"] for r in _removals(api_alice, since=removal["removed_at"])] == [created["id"]]
     assert _removals(api_alice, since="2999-01-01T00:00:00Z") == []
     cursor = api_alice.get("/api/v1/removals/", {"pagination": "cursor"})
-    assert cursor.status_code == 200 and cursor.json()["count"] is None
+    assert cursor.status_code == 200
+    assert cursor.json()["count"] is None
     bad = api_alice.get("/api/v1/removals/", {"since": "yesterday", "record_type": "planets"})
     assert bad.status_code == 400
     assert set(bad.json()) == {"since", "record_type"}

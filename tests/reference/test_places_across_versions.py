@@ -49,7 +49,8 @@ def test_a_record_keeps_its_version_and_is_still_found_by_p_code(mopti_incident,
     assert mopti_incident.admin_area_id == placed_in.pk
     assert placed_in.level == AdministrativeArea.Level.ADMIN1
     assert AdministrativeArea.objects.get(pk=placed_in.pk).valid_to == datetime.date.today()
-    assert new.valid_to is None and new.pk != placed_in.pk
+    assert new.valid_to is None
+    assert new.pk != placed_in.pk
 
     response = _client(officer).get("/api/v1/incidents/", {"admin_area": region})
     assert [r["id"] for r in response.json()["results"]] == [mopti_incident.pk]
