@@ -235,3 +235,14 @@ def test_pseudonymisation_runs_nightly_on_a_worker(celery_worker):
     task = PeriodicTask.objects.get(name="Pseudonymise old casualty identities")
     assert (task.task, task.crontab.hour, task.crontab.minute) == ("incidents.pseudonymise_identities", "2", "30")
     assert pseudonymise_identities_task.delay().get(timeout=20) == 0
+
+
+def test_a_reason_longer_than_its_column_is_a_field_error_and_changes_nothing(api_alice, api_officer):
+    incident = api_alice.post("/api/v1/incidents/", incident_payload(), format="json").json()
+    url = f"/api/v1/incidents/{incident['id']}"
+    submitted = api_alice.post(f"{url}/submit/").json()
+    response = api_officer.post(f"{url}/reject/", {"reason": "x" * 501}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["reason"]
+    after = api_officer.get(f"{url}/").json()
+    assert (after["status"], after["version"]) == ("submitted", submitted["version"])
