@@ -305,8 +305,8 @@ class ServiceInline(ScopedChoicesMixin):
             part_delete(part=row, user=request.user)
 
     def save_rows(self, request, formset) -> None:
-        """Removed rows first, then changed, then new ones, each through its service; the lists
-        Django's change message reads are filled as `formset.save()` would."""
+        """Each removed, changed and new row through its service (a refusal carries the row's
+        prefix); the lists Django's change message reads are filled as `formset.save()` would."""
         fk_name = formset.fk.name
         label = self.model._meta.verbose_name
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -327,10 +327,6 @@ class ServiceInline(ScopedChoicesMixin):
             saved = _refusing(self.add_row, request, formset.instance, data, prefix=form.prefix, label=label)
             form.instance = saved
             formset.new_objects.append(saved)
-
-
-# Former name, for admin modules written before the services took over the inlines.
-AuditedInline = ServiceInline
 
 
 # --- Record pages ---------------------------------------------------------------------------

@@ -156,6 +156,25 @@ def part_write(part: M, *, user: Any, data: Mapping[str, Any], allowed: set[str]
 
 
 @transaction.atomic
+def part_add(part: M, *, parent: models.Model, user: Any, data: Mapping[str, Any], allowed: set[str], validate) -> M:
+    """A new part of `parent`'s report, if the user may add to it (core.policy.check_add_to)."""
+    from core import policy
+
+    policy.check_add_to(user, type(part), parent)
+    return part_write(part, user=user, data=data, allowed=allowed, validate=validate)
+
+
+@transaction.atomic
+def part_update(part: M, *, user: Any, data: Mapping[str, Any], allowed: set[str], validate) -> M:
+    """A part of a report changed, locked first, if the user may change it (core.policy.check_change)."""
+    from core import policy
+
+    part = type(part).objects.select_for_update().get(pk=part.pk)
+    policy.check_change(user, part)
+    return part_write(part, user=user, data=data, allowed=allowed, validate=validate)
+
+
+@transaction.atomic
 def part_delete(*, part: models.Model, user: Any) -> None:
     """A part of a report removed (core.policy.check_delete): its last state stays in the history."""
     from core import policy

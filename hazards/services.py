@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from core import policy
 from core.models import RecordStatus
-from core.services import apply_fields, editable_fields, next_reference, owner_touch, part_write, stamp
+from core.services import apply_fields, editable_fields, next_reference, owner_touch, part_add, part_update, stamp
 from core.validation import (
     Problems,
     as_multipolygon,
@@ -21,7 +21,7 @@ from core.validation import (
     check_not_negative,
     full_clean_into,
 )
-from hazards.models import HazardArea, LandReleaseActivity
+from hazards.models import HazardArea, LandReleaseActivity, NonConformity, QualityInspection
 from reference.models import Organisation
 from reference.ordnance import recount_category, recount_contamination
 from reference.selectors import admin_area_for_geometry
@@ -53,6 +53,8 @@ HAZARD_OPTIONAL = {LandReleaseActivity.Kind.EOD_SPOT_TASK, LandReleaseActivity.K
 HANDOVER_FIELDS = ("handover_men", "handover_women", "handover_boys", "handover_girls")
 
 HAZARD_INPUT = editable_fields(HazardArea, exclude={"reference", "organisation"})
+INSPECTION_INPUT = editable_fields(QualityInspection, exclude={"activity"})
+NON_CONFORMITY_INPUT = editable_fields(NonConformity, exclude={"inspection"})
 ACTIVITY_INPUT = editable_fields(LandReleaseActivity, exclude={"reference", "organisation"})
 
 
@@ -412,14 +414,11 @@ def item_found_create(*, activity: LandReleaseActivity, user, data: Mapping[str,
     return item
 
 
-@transaction.atomic
 def item_found_update(*, item, user, data: Mapping[str, Any]):
     from hazards.models import ItemFound
 
-    item = ItemFound.objects.select_for_update().get(pk=item.pk)
-    policy.check_change(user, item)
-    return part_write(item, user=user, data=data, allowed=editable_fields(ItemFound, exclude={"activity"}),
-                      validate=_item_found_validate)  # fmt: skip
+    return part_update(item, user=user, data=data, allowed=editable_fields(ItemFound, exclude={"activity"}),
+                       validate=_item_found_validate)  # fmt: skip
 
 
 def _item_found_validate(item) -> None:
@@ -452,44 +451,26 @@ def non_conformity_validate(non_conformity) -> None:
     problems.raise_if_any()
 
 
-@transaction.atomic
 def quality_inspection_create(*, activity: LandReleaseActivity, user, data: Mapping[str, Any]):
     """The authority's inspection of an activity (quality assurance or control)."""
     from hazards.models import QualityInspection
 
-    policy.check_add_to(user, QualityInspection, activity)
-    return part_write(QualityInspection(activity=activity), user=user, data=data,
-                      allowed=editable_fields(QualityInspection, exclude={"activity"}),
-                      validate=quality_inspection_validate)  # fmt: skip
+    return part_add(QualityInspection(activity=activity), parent=activity, user=user, data=data,
+                    allowed=INSPECTION_INPUT, validate=quality_inspection_validate)  # fmt: skip
 
 
-@transaction.atomic
 def quality_inspection_update(*, inspection, user, data: Mapping[str, Any]):
-    from hazards.models import QualityInspection
-
-    inspection = QualityInspection.objects.select_for_update().get(pk=inspection.pk)
-    policy.check_change(user, inspection)
-    return part_write(inspection, user=user, data=data,
-                      allowed=editable_fields(QualityInspection, exclude={"activity"}),
-                      validate=quality_inspection_validate)  # fmt: skip
+    return part_update(inspection, user=user, data=data, allowed=INSPECTION_INPUT,
+                       validate=quality_inspection_validate)  # fmt: skip
 
 
-@transaction.atomic
 def non_conformity_add(*, inspection, user, data: Mapping[str, Any]):
     from hazards.models import NonConformity
 
-    policy.check_add_to(user, NonConformity, inspection)
-    return part_write(NonConformity(inspection=inspection), user=user, data=data,
-                      allowed=editable_fields(NonConformity, exclude={"inspection"}),
-                      validate=non_conformity_validate)  # fmt: skip
+    return part_add(NonConformity(inspection=inspection), parent=inspection, user=user, data=data,
+                    allowed=NON_CONFORMITY_INPUT, validate=non_conformity_validate)  # fmt: skip
 
 
-@transaction.atomic
 def non_conformity_update(*, non_conformity, user, data: Mapping[str, Any]):
-    from hazards.models import NonConformity
-
-    non_conformity = NonConformity.objects.select_for_update().get(pk=non_conformity.pk)
-    policy.check_change(user, non_conformity)
-    return part_write(non_conformity, user=user, data=data,
-                      allowed=editable_fields(NonConformity, exclude={"inspection"}),
-                      validate=non_conformity_validate)  # fmt: skip
+    return part_update(non_conformity, user=user, data=data, allowed=NON_CONFORMITY_INPUT,
+                       validate=non_conformity_validate)  # fmt: skip

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core import policy
 from core.exceptions import ApplicationError
 from core.history import recorded
-from core.services import apply_fields, editable_fields, next_reference, part_write, stamp
+from core.services import apply_fields, editable_fields, next_reference, part_add, part_update, part_write, stamp
 from core.validation import Problems, check_not_future, check_place, full_clean_into
 from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
 from reference.models import OrdnanceCategory, Organisation
@@ -294,20 +294,14 @@ def casualty_delete(*, casualty: Casualty, user) -> None:
         casualty.delete()
 
 
-@transaction.atomic
 def incident_source_add(*, incident: Incident, user, data: Mapping[str, Any]) -> IncidentSource:
     """Another source of an incident (NGO, UN, media, hospital), with its reliability."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    policy.check_add_to(user, IncidentSource, incident)
-    return part_write(IncidentSource(incident=incident), user=user, data=data, allowed=SOURCE_INPUT,
-                      validate=incident_source_validate)  # fmt: skip
+    return part_add(IncidentSource(incident=incident), parent=incident, user=user, data=data, allowed=SOURCE_INPUT,
+                    validate=incident_source_validate)  # fmt: skip
 
 
-@transaction.atomic
 def incident_source_update(*, source: IncidentSource, user, data: Mapping[str, Any]) -> IncidentSource:
-    source = IncidentSource.objects.select_for_update().get(pk=source.pk)
-    policy.check_change(user, source)
-    return part_write(source, user=user, data=data, allowed=SOURCE_INPUT, validate=incident_source_validate)
+    return part_update(source, user=user, data=data, allowed=SOURCE_INPUT, validate=incident_source_validate)
 
 
 def incident_source_validate(source: IncidentSource) -> None:

@@ -42,6 +42,11 @@ TYPES = [
 ]  # fmt: skip
 OPERATIONS_TYPES = {"hazard-areas", "land-release-activities", "community-reports"}
 WITH_WORKFLOW = [t for t in TYPES if t != "casualties"]
+# Each move of the workflow, from the status it starts from.
+TRANSITION_STARTS = [
+    ("submit", RecordStatus.DRAFT), ("withdraw", RecordStatus.SUBMITTED), ("approve", RecordStatus.SUBMITTED),
+    ("reject", RecordStatus.SUBMITTED), ("reopen", RecordStatus.APPROVED),
+]  # fmt: skip
 
 
 def allowed(action: str, resource: str) -> set[str]:
@@ -217,11 +222,7 @@ def test_delete(role_client, resource, reporter, partner_a):
     assert response.status_code == (204 if role in allowed("delete", resource) else 403)
 
 
-@pytest.mark.parametrize(
-    ("action", "start"),
-    [("submit", RecordStatus.DRAFT), ("withdraw", RecordStatus.SUBMITTED), ("approve", RecordStatus.SUBMITTED),
-     ("reject", RecordStatus.SUBMITTED), ("reopen", RecordStatus.APPROVED)],
-)  # fmt: skip
+@pytest.mark.parametrize(("action", "start"), TRANSITION_STARTS)
 @pytest.mark.parametrize("resource", WITH_WORKFLOW)
 def test_transitions(role_client, resource, action, start, reporter, partner_a):
     role, client = role_client
@@ -384,11 +385,7 @@ def test_services_delete(role_user, resource, reporter, partner_a):
     assert done is (role in allowed("delete", resource))
 
 
-@pytest.mark.parametrize(
-    ("action", "start"),
-    [("submit", RecordStatus.DRAFT), ("withdraw", RecordStatus.SUBMITTED), ("approve", RecordStatus.SUBMITTED),
-     ("reject", RecordStatus.SUBMITTED), ("reopen", RecordStatus.APPROVED)],
-)  # fmt: skip
+@pytest.mark.parametrize(("action", "start"), TRANSITION_STARTS)
 @pytest.mark.parametrize("resource", WITH_WORKFLOW)
 def test_services_transitions(role_user, resource, action, start, reporter, partner_a):
     role, user = role_user
