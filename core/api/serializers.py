@@ -64,15 +64,15 @@ TRANSITION_REQUEST = TransitionSerializer
 
 
 class HistoryEventSerializer(serializers.Serializer):
-    """One version of a record, from its history. A reader of another organisation than the
-    record's sees organisations rather than staff usernames, and no personal data."""
+    """One version of a record, from its history as the reader may see it
+    (core.history.record_history_for)."""
 
     at = serializers.DateTimeField(source="pgh_created_at")
     event = serializers.CharField(source="pgh_label", help_text="insert, update or delete (of the row)")
     action = serializers.SerializerMethodField(help_text="create, update, submit, approve, reject, reopen, delete...")
     user = serializers.SerializerMethodField(
-        help_text="Who acted: a username for the authority and the record's organisation; otherwise the acronym "
-        "of the actor's organisation; `system` for scheduled jobs."
+        help_text="Who acted: a username for the authority, and for a partner its own organisation's staff; "
+        "otherwise the acronym of the actor's organisation; `system` for scheduled jobs."
     )
     reason = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField(help_text="Changed fields: [old value, new value].")
@@ -80,41 +80,17 @@ class HistoryEventSerializer(serializers.Serializer):
     def _event_context(self, event) -> dict:
         return event.pgh_context or {}
 
-    def _reader_sees_people(self) -> bool:
-        if "_sees_people" not in self.context:
-            from core import policy
-
-            request, record = self.context.get("request"), self.context.get("record")
-            self.context["_sees_people"] = (
-                request is None or record is None or policy.may_read_personal_fields(request.user, record)
-            )
-        return self.context["_sees_people"]
-
     def get_action(self, event) -> str | None:
         return self._event_context(event).get("action")
 
     def get_user(self, event) -> str | None:
-        context = self._event_context(event)
-        if self._reader_sees_people() or not context.get("user"):
-            return context.get("username")
-        from accounts.models import Profile
-
-        acronyms = self.context.setdefault("_acronyms", {})
-        if context["user"] not in acronyms:
-            profile = Profile.objects.filter(user_id=context["user"]).select_related("organisation").first()
-            acronyms[context["user"]] = profile.organisation.acronym if profile else None
-        return acronyms[context["user"]]
+        return getattr(event, "actor", None) or self._event_context(event).get("username")
 
     def get_reason(self, event) -> str:
         return self._event_context(event).get("reason") or ""
 
     def get_changes(self, event) -> dict:
-        changes = dict(event.pgh_diff or {})
-        if not self._reader_sees_people():
-            entry = self.context.get("entry")
-            hidden = {"created_by", "updated_by", *(entry.personal_fields if entry else ())}
-            changes = {name: values for name, values in changes.items() if name not in hidden}
-        return changes
+        return event.pgh_diff or {}
 
 
 class MergeSerializer(serializers.Serializer):

@@ -22,7 +22,7 @@ from core.api.concurrency import check_if_match, etag, not_modified
 from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
 from core.api.serializers import TRANSITION_REQUEST, HistoryEventSerializer
-from core.history import record_history, recorded
+from core.history import record_history_for, recorded
 from core.selectors import records_visible
 from core.services import clean_text, external_id_lock
 from core.workflow import record_delete, record_restore, record_transition
@@ -308,8 +308,7 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         """Every version of the record: who, when, which action, why, and what changed. Readers
         of another organisation see organisations rather than people, and no personal data."""
         record = self._any_visible(pk)
-        context = {"request": request, "record": record, "entry": self.entry}
-        return Response(HistoryEventSerializer(record_history(record), many=True, context=context).data)
+        return Response(HistoryEventSerializer(record_history_for(record, request.user), many=True).data)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], filter_backends=[])

@@ -464,12 +464,32 @@ def _doors_let_the_reporter_change_a_submitted_record(reporter, partner_a) -> di
                             HTTP_IF_MATCH=f'"{record.version}"')  # fmt: skip
     assert response.status_code in (200, 403), response.json()
     results["api"] = response.status_code == 200
+
+    from django.test import Client
+
+    from tests.workflow.test_permission_matrix_admin import _form_data
+
+    record = _make("incidents", reporter, partner_a, RecordStatus.SUBMITTED)
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(reporter)
+    url = f"/admin/incidents/incident/{record.pk}/change/"
+    page = browser.get(url)
+    assert page.status_code == 200
+    response = browser.post(url, {**_form_data(page), "description": "admin"})
+    assert response.status_code in (302, 403)
+    results["admin"] = response.status_code == 302
+    record.refresh_from_db()
+    assert (record.description == "admin") is results["admin"]
     return results
 
 
 def test_breaking_one_policy_rule_opens_every_door(reporter, partner_a, monkeypatch):
     """The rule "a submitted record is frozen for its reporter" lives in core.policy only: with it,
     every door refuses; without it, every door lets the change through."""
-    assert _doors_let_the_reporter_change_a_submitted_record(reporter, partner_a) == {"service": False, "api": False}
+    reporter.is_staff = True
+    reporter.save(update_fields=["is_staff"])
+    closed = {"service": False, "api": False, "admin": False}
+    assert _doors_let_the_reporter_change_a_submitted_record(reporter, partner_a) == closed
     monkeypatch.setattr(policy, "OPEN_STATUSES", policy.OPEN_STATUSES | {RecordStatus.SUBMITTED})
-    assert _doors_let_the_reporter_change_a_submitted_record(reporter, partner_a) == {"service": True, "api": True}
+    opened = {"service": True, "api": True, "admin": True}
+    assert _doors_let_the_reporter_change_a_submitted_record(reporter, partner_a) == opened
