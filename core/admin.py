@@ -589,5 +589,3 @@ class ImproperlyConfiguredInline(Exception):
 
     def __init__(self, formset) -> None:
         super().__init__(f"{formset.model._meta.label}: inlines of a ServiceAdmin must be ServiceInline")
-
-
