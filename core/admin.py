@@ -21,11 +21,12 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
 from core.exceptions import ApplicationError, RecordChanged
-from core.history import record_history_for, recorded
+from core.history import actor_labels, record_history_for, recorded
 from core.models import RecordStatus, ReportedRecord
 from core.selectors import records_visible
 from core.services import part_delete
@@ -33,6 +34,8 @@ from core.widgets import MapWidget
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_transition
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+# Who wrote a record, as the reader may know it (core.history.actor_labels).
+AUDIT_ACTORS = {"created_by": "created_by_actor", "updated_by": "updated_by_actor"}
 
 
 def format_area(square_metres: float | None) -> str:
@@ -394,8 +397,30 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
             initial.setdefault("organisation", organisation.pk)
         return initial
 
+    def get_object(self, request, object_id, from_field=None):
+        record = super().get_object(request, object_id, from_field)
+        if record is not None:
+            ids = (record.created_by_id, record.updated_by_id)
+            record._actor_labels = actor_labels(request.user, ids)
+        return record
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (name, {**options, "fields": tuple(AUDIT_ACTORS.get(f, f) for f in options["fields"])})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    @admin.display(description=_lazy("created by"))
+    def created_by_actor(self, obj) -> str:
+        return getattr(obj, "_actor_labels", {}).get(obj.created_by_id, "") or "–"
+
+    @admin.display(description=_lazy("updated by"))
+    def updated_by_actor(self, obj) -> str:
+        return getattr(obj, "_actor_labels", {}).get(obj.updated_by_id, "") or "–"
+
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), *AUDIT_FIELDS]
+        audit = [AUDIT_ACTORS.get(name, name) for name in AUDIT_FIELDS]
+        fields = [*super().get_readonly_fields(request, obj), *audit]
         if obj is not None:
             fixed = self.readonly_on_change
             if fixed is None:

@@ -69,32 +69,46 @@ def record_history(record) -> list[SimpleNamespace]:
     return versions
 
 
-def record_history_for(record, user) -> list:
-    """The record's history as `user` may read it: the authority sees who acted; a partner sees
+def actor_labels(reader, user_ids) -> dict[int, str]:
+    """How each acting user is named to `reader`: the authority sees usernames; a partner sees
     the usernames of its own organisation's staff, and other actors by their organisation's
-    acronym; personal fields and user ids stay hidden from readers without the right to them."""
+    acronym (staff of a national authority or an NGO in a conflict zone are not named to others)."""
+    from django.contrib.auth import get_user_model
+
     from accounts.models import Profile
     from accounts.selectors import is_authority, user_organisation
+
+    ids = {i for i in user_ids if i is not None}
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    if is_authority(reader):
+        return names
+    own = user_organisation(reader)
+    organisations = {
+        profile.user_id: profile.organisation
+        for profile in Profile.objects.filter(user_id__in=ids).select_related("organisation")
+    }
+    labels = {}
+    for user_id in ids:
+        organisation = organisations.get(user_id)
+        same = organisation is not None and own is not None and organisation.pk == own.pk
+        labels[user_id] = names.get(user_id, "") if same else (organisation.acronym if organisation else "")
+    return labels
+
+
+def record_history_for(record, user) -> list:
+    """The record's history as `user` may read it (actors named by `actor_labels`); personal
+    fields and user ids stay hidden from readers without the right to them."""
+    from accounts.selectors import is_authority
     from core import policy, registry
 
     events = record_history(record)
-    authority = is_authority(user)
-    own = user_organisation(user)
-    actors = {event.pgh_context.get("user") for event in events} - {None}
-    organisations = {
-        profile.user_id: profile.organisation
-        for profile in Profile.objects.filter(user_id__in=actors).select_related("organisation")
-    }
+    labels = actor_labels(user, {event.pgh_context.get("user") for event in events})
     # Changes of who last wrote the record are user ids: only the authority reads them.
-    hidden: set[str] = set() if authority else {"created_by", "created_by_id", "updated_by", "updated_by_id"}
+    hidden: set[str] = set() if is_authority(user) else {"created_by", "created_by_id", "updated_by", "updated_by_id"}
     if not policy.may_read_personal_fields(user, record):
         hidden |= set(registry.get(record).personal_fields)
     for event in events:
         actor_id = event.pgh_context.get("user")
-        event.actor = event.pgh_context.get("username") or ""
-        if actor_id is not None and not authority:
-            organisation = organisations.get(actor_id)
-            if organisation is None or own is None or organisation.pk != own.pk:
-                event.actor = organisation.acronym if organisation is not None else ""
+        event.actor = labels.get(actor_id, "") if actor_id is not None else event.pgh_context.get("username") or ""
         event.pgh_diff = {name: values for name, values in event.pgh_diff.items() if name not in hidden}
     return events

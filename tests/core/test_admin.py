@@ -268,6 +268,26 @@ def test_the_history_shows_a_partner_other_organisations_by_acronym(alice, awa, 
     assert "awa" not in html
     assert "updated_by" not in html
 
+    # The record's page names its writers the same way.
+    page = f"/admin/incidents/incident/{incident.pk}/change/"
+    theirs = _client(charlie).get(page)
+    assert theirs.status_code == 200
+    assert ">alice<" not in theirs.content.decode()
+    assert ">awa<" not in theirs.content.decode()
+    audit = {field.field["name"]: field.contents() for line in _audit(theirs) for field in line}
+    assert (audit["created_by_actor"], audit["updated_by_actor"]) == ("HI", "CNLPAL")
+    mine = {field.field["name"]: field.contents() for line in _audit(officer.get(page)) for field in line}
+    assert (mine["created_by_actor"], mine["updated_by_actor"]) == ("alice", "awa")
+
+
+def _audit(response):
+    """The readonly lines of the record page's audit fieldset."""
+    for fieldset in response.context["adminform"]:
+        for line in fieldset:
+            readonly = [field for field in line if isinstance(field.field, dict)]
+            if any(field.field["name"].endswith("_actor") for field in readonly):
+                yield readonly
+
 
 def test_a_region_limited_officer_lists_survivors_and_services_of_its_regions(
     django_user_model, alice, partner_a, authority
