@@ -388,13 +388,7 @@ def item_found_add(*, activity: LandReleaseActivity, user, data: Mapping[str, An
 
     item = ItemFound(activity=activity)
     apply_fields(item, data, allowed=editable_fields(ItemFound, exclude={"activity"}))
-    item_found_classify(item)
-    problems = Problems()
-    check_not_negative(item, ["quantity", "depth_cm"], problems)
-    if item.quantity is not None and item.quantity < 1:
-        problems.add("quantity", _("At least one item."))
-    full_clean_into(item, problems, exclude=list(problems.errors))
-    problems.raise_if_any()
+    _item_found_validate(item)
     stamp(item, user)
     item.save()
     return item
