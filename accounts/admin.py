@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Profile
+from accounts.models import ApiQuota, Profile
 
 User = get_user_model()
 
@@ -26,3 +26,13 @@ class UserWithOrganisationAdmin(UserAdmin):
     def organisation(self, user) -> str:
         profile = getattr(user, "profile", None)
         return str(profile.organisation) if profile else "–"
+
+
+@admin.register(ApiQuota)
+class ApiQuotaAdmin(admin.ModelAdmin):
+    """Organisations' own API request limits, set by the authority administrator (accounts.roles)."""
+
+    list_display = ("organisation", "rate", "reason", "updated_at")
+    search_fields = ("organisation__acronym", "organisation__name")
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)

@@ -7,9 +7,25 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
+        from accounts.models import ApiQuota
 
         post_migrate.connect(_sync_roles, sender=self)
+        # A limit changed in the admin applies from the next request, not after the cache expires.
+        post_save.connect(_forget_api_quota, sender=ApiQuota, dispatch_uid="accounts_api_quota_saved")
+        post_delete.connect(_forget_api_quota, sender=ApiQuota, dispatch_uid="accounts_api_quota_deleted")
+
+
+def _forget_api_quota(sender, instance, **kwargs) -> None:
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from accounts.selectors import API_QUOTAS_CACHE_KEY
+
+    cache.delete(API_QUOTAS_CACHE_KEY)
+    # Again once saved: a request in between may have cached the limits as they were.
+    transaction.on_commit(lambda: cache.delete(API_QUOTAS_CACHE_KEY))
 
 
 def _sync_roles(sender, using="default", **kwargs) -> None:

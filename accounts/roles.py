@@ -68,6 +68,8 @@ def role_permissions() -> dict[str, set[str]]:
             | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
                                           "view_statistics", "view_profile", "add_profile", "change_profile")}
             | {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
+            # Organisations' own API request limits (accounts.models.ApiQuota).
+            | {f"accounts.{p}_apiquota" for p in ("view", "add", "change", "delete")}
         ),
         IM_OFFICER: (
             _codes(("view", "add", "change", "delete"), records) | _READ_REFERENCE | _IDENTITY_WRITE

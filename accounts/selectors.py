@@ -1,6 +1,12 @@
 """Who a user is for the national database: their organisation and whether it is the authority."""
 
+from django.core.cache import cache
+
 from reference.models import Organisation
+
+# An organisation's request limit is read on every API request: from the cache, which a change
+# in the admin clears (accounts.apps), and at worst this stale after a change made otherwise.
+API_QUOTA_CACHE_SECONDS = 300
 
 
 def user_organisation(user) -> Organisation | None:
@@ -21,3 +27,22 @@ def is_authority(user) -> bool:
         return True
     organisation = user_organisation(user)
     return organisation is not None and organisation.kind == Organisation.Kind.NATIONAL_AUTHORITY
+
+
+# Every organisation's own limit, under one key: one cache read per request, one query when the
+# cache is cold, however many organisations there are (a few dozen at most).
+API_QUOTAS_CACHE_KEY = "api-quotas"
+
+
+def organisation_api_rate(organisation: Organisation | None) -> str | None:
+    """The organisation's own API request limit (accounts.models.ApiQuota), such as "20000/hour";
+    None when it has none and its accounts keep the default."""
+    if organisation is None:
+        return None
+    rates = cache.get(API_QUOTAS_CACHE_KEY)
+    if rates is None:
+        from accounts.models import ApiQuota
+
+        rates = dict(ApiQuota.objects.values_list("organisation_id", "rate"))
+        cache.set(API_QUOTAS_CACHE_KEY, rates, API_QUOTA_CACHE_SECONDS)
+    return rates.get(organisation.pk)

@@ -13,7 +13,16 @@ class AssistanceServiceInline(ServiceInline, admin.TabularInline):
     validator = services.assistance_service_validate
     extra = 0
     fk_name = "survivor"
-    fields = ("service_type", "provider", "provider_name", "start_date", "end_date", "outcome", "organisation")
+    fields = (
+        "service_type",
+        "provider",
+        "provider_name",
+        "start_date",
+        "date_precision",
+        "end_date",
+        "outcome",
+        "organisation",
+    )
 
     def has_add_permission(self, request, obj):
         # Not a part of the survivor's report: reading the survivor is enough to add a service.

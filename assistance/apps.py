@@ -15,11 +15,13 @@ class AssistanceConfig(AppConfig):
                 Survivor,
                 "survivors",
                 date_field="casualty__incident__incident_date",
+                date_precision_field="casualty__incident__date_precision",
                 region_path="casualty__incident__admin_area",
             )
         )
         register(RecordType(
-            AssistanceService, "assistance-services", date_field="start_date", category_field="service_type",
+            AssistanceService, "assistance-services", date_field="start_date", date_precision_field="date_precision",
+            category_field="service_type",
             region_path="survivor__casualty__incident__admin_area",
-            export_fields=("service_type", "start_date", "end_date", "outcome"),
+            export_fields=("service_type", "start_date", "date_precision", "end_date", "outcome"),
         ))  # fmt: skip

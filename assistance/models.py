@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.history import history_trackers
-from core.models import ReportedRecord
+from core.models import ReportedRecord, date_precision_field
 
 
 @pghistory.track(*history_trackers())
@@ -61,6 +61,7 @@ class AssistanceService(ReportedRecord):
     )
     provider_name = models.CharField(_("provider name (if not an organisation)"), max_length=200, blank=True)
     start_date = models.DateField(_("start date"))
+    date_precision = date_precision_field()
     end_date = models.DateField(_("end date"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.ONGOING)
     notes = models.TextField(_("notes"), blank=True)

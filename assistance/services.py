@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from assistance.models import AssistanceService, Survivor
 from core import policy
+from core.dates import check_event_date, period_end, period_label, period_start
 from core.services import editable_fields, record_write
 from core.validation import Problems, check_dates_ordered, check_not_future, full_clean_into
 from incidents.models import Casualty
@@ -49,7 +50,7 @@ def survivor_validate(survivor: Survivor) -> None:
 
 def assistance_service_validate(service: AssistanceService) -> None:
     problems = Problems()
-    check_not_future(service.start_date, "start_date", problems)
+    check_event_date(service, "start_date", problems)
     check_not_future(service.end_date, "end_date", problems)
     check_dates_ordered(
         service.start_date, service.end_date, "end_date", problems, _("The end date cannot be before the start date.")
@@ -58,10 +59,20 @@ def assistance_service_validate(service: AssistanceService) -> None:
         problems.add("provider", _("Name the provider: an organisation or, failing that, a name."))
     if service.outcome == AssistanceService.Outcome.COMPLETED and service.end_date is None:
         problems.add("end_date", _("A completed service has an end date."))
-    incident_date = service.survivor.casualty.incident.incident_date if service.survivor_id else None
-    if incident_date and service.start_date and service.start_date < incident_date:
+    incident = service.survivor.casualty.incident if service.survivor_id else None
+    # Either date may be known only by its month or year: refused only when the service's period
+    # ends before the incident's begins.
+    if (
+        incident is not None
+        and service.start_date
+        and "start_date" not in problems.errors
+        and period_end(service.start_date, service.date_precision)
+        < period_start(incident.incident_date, incident.date_precision)
+    ):
         problems.add(
-            "start_date", _("A service cannot start before the incident (%(date)s).") % {"date": incident_date}
+            "start_date",
+            _("A service cannot start before the incident (%(date)s).")
+            % {"date": period_label(incident.incident_date, incident.date_precision)},
         )
     full_clean_into(service, problems, exclude=[n for n in problems.errors if n != "non_field_errors"])
     problems.raise_if_any()

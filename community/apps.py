@@ -12,7 +12,8 @@ class CommunityConfig(AppConfig):
 
         register(RecordType(
             CommunityReport, "community-reports", geometry_field="location", date_field="report_date",
+            date_precision_field="date_precision",
             category_field="subject", duties=frozenset({"operations"}), personal_fields=("reporter_name",),
-            export_fields=("reference", "report_date", "subject", "item_category", "item_count", "outcome",
-                           "admin_area"),
+            export_fields=("reference", "report_date", "date_precision", "subject", "item_category", "item_count",
+                           "outcome", "admin_area"),
         ))  # fmt: skip

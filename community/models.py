@@ -5,7 +5,7 @@ from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.history import history_trackers
-from core.models import ReportedRecord
+from core.models import ReportedRecord, date_precision_field
 from reference.models import OrdnanceCategory
 
 
@@ -26,6 +26,7 @@ class CommunityReport(ReportedRecord):
 
     reference = models.CharField(_("reference code"), max_length=40, unique=True)
     report_date = models.DateField(_("report date"))
+    date_precision = date_precision_field()
     subject = models.CharField(_("subject"), max_length=5, choices=Subject.choices)
     location = models.PointField(_("location"), srid=4326)
     suspected_area = models.MultiPolygonField(_("suspected area"), srid=4326, null=True, blank=True)

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from community.models import CommunityReport
 from core import policy
+from core.dates import check_event_date
 from core.exceptions import ApplicationError
 from core.services import editable_fields, next_reference, record_write, stamp
-from core.validation import Problems, as_multipolygon, check_location, check_not_future, check_place, full_clean_into
+from core.validation import Problems, as_multipolygon, check_location, check_place, full_clean_into
 from hazards.models import HazardArea, LandClass, LandReleaseActivity
 from hazards.services import hazard_area_create, land_release_activity_create
 from reference.models import Organisation
@@ -26,7 +27,7 @@ def community_report_validate(report: CommunityReport) -> None:
     check_place(report, problems)
     report.suspected_area = as_multipolygon(report.suspected_area)
     check_location(report.suspected_area, "suspected_area", problems, kind="MultiPolygon")
-    check_not_future(report.report_date, "report_date", problems)
+    check_event_date(report, "report_date", problems)
     if report.item_count is not None and report.item_count < 0:
         problems.add("item_count", _("A count or an area can never be negative."))
     # Mali rule (Mine Action Review 2025; APMBC Art. 2.1, reference.ordnance.classify_device): an
@@ -109,6 +110,7 @@ def community_report_to_hazard_area(
         "evidence": HazardArea.Evidence.INDIRECT,
         "evidence_description": report.description,
         "survey_date": report.report_date,
+        "date_precision": report.date_precision,
         **(data or {}),
     }
     if fields["geometry"] is None:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.contrib.gis import forms as gis_forms
 from django.contrib.gis.db import models as gis_models
@@ -21,10 +23,11 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
+from core.bulk import BULK_TRANSITION_MAX_RECORDS, Outcome, records_transition
 from core.exceptions import ApplicationError, RecordChanged
 from core.history import actor_labels, record_history_for, recorded
 from core.models import RecordStatus, ReportedRecord
@@ -78,14 +81,15 @@ class MapAdminMixin:
 
 
 def _map_centre() -> dict:
-    # The country comes from reference data, not from code: centre on its boundary.
-    from reference.selectors import country_area
+    # The country comes from configuration, not from code: the manifest's extent, else the box
+    # of the country's boundary.
+    from reference.selectors import country_extent
 
-    country = country_area()
-    if country is None or country.geometry is None:
+    extent = country_extent()
+    if extent is None:
         return {"default_zoom": 2}
-    centre = country.geometry.centroid
-    return {"default_lon": centre.x, "default_lat": centre.y, "default_zoom": 5}
+    lon, lat = extent.centre
+    return {"default_lon": lon, "default_lat": lat, "default_zoom": extent.zoom()}
 
 
 # --- Refusals of the services, shown on the forms -------------------------------------------
@@ -410,11 +414,11 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
             for name, options in super().get_fieldsets(request, obj)
         ]
 
-    @admin.display(description=_lazy("created by"))
+    @admin.display(description=gettext_lazy("created by"))
     def created_by_actor(self, obj) -> str:
         return getattr(obj, "_actor_labels", {}).get(obj.created_by_id, "") or "–"
 
-    @admin.display(description=_lazy("updated by"))
+    @admin.display(description=gettext_lazy("updated by"))
     def updated_by_actor(self, obj) -> str:
         return getattr(obj, "_actor_labels", {}).get(obj.updated_by_id, "") or "–"
 
@@ -606,7 +610,91 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         if "delete_selected" in actions:
             _func, name, description = actions["delete_selected"]
             actions["delete_selected"] = (_delete_selected_through_services, name, description)
+        # Approving a selection: for roles that approve, on records with a workflow of their own.
+        offered = self.actions is not None and IS_POPUP_VAR not in request.GET
+        if offered and self.entry.has_workflow and request.user.has_perm(TRANSITIONS["approve"].permission):
+            for name in ("approve_selected", "reject_selected"):
+                func = getattr(type(self), name)
+                actions[name] = (func, name, func.short_description)
         return actions
+
+    # Workflow acts on a selection, through the service the API's bulk-transition uses
+    # (core.bulk.records_transition): core.policy decides for each record, each one's history
+    # tells the act. A page first shows each selected record with its version: the approval
+    # carries the version the officer read there, as a single approval does.
+
+    @admin.action(description=gettext_lazy("Approve the selected records"))
+    def approve_selected(self, request, queryset):
+        return self._transition_selected(request, queryset, "approve")
+
+    @admin.action(description=gettext_lazy("Reject the selected records (with a reason)"))
+    def reject_selected(self, request, queryset):
+        return self._transition_selected(request, queryset, "reject")
+
+    def _transition_selected(self, request, queryset, action: str):
+        records = list(queryset.select_related("organisation").order_by("pk"))
+        if len(records) > BULK_TRANSITION_MAX_RECORDS:
+            self.message_user(
+                request,
+                _("Select at most %(max)d records at once (%(count)d selected).")
+                % {"max": BULK_TRANSITION_MAX_RECORDS, "count": len(records)},
+                messages.ERROR,
+            )
+            return None
+        reason = request.POST.get("workflow_reason", "")
+        if request.POST.get("post") != "yes":
+            return self._transition_page(request, records, action, reason)
+        if TRANSITIONS[action].needs_reason and not reason.strip():
+            # Asked again on the page, rather than refused once per record.
+            error = _("A reason is required to %(action)s.") % {"action": ACTION_LABELS[action]}
+            return self._transition_page(request, records, action, reason, error=error)
+        items = [(record.pk, _posted_version(request, record.pk)) for record in records]
+        try:
+            outcomes = records_transition(model=self.model, user=request.user, action=action, items=items,
+                                          reason=reason)  # fmt: skip
+        except ApplicationError as exc:
+            self.message_user(request, ServiceRefused.from_exception(exc).message, messages.ERROR)
+            return None
+        labels = {record.pk: str(record) for record in records}
+        done = [labels[outcome.record_id] for outcome in outcomes if outcome.done]
+        if done:
+            self.message_user(
+                request,
+                _("Done: %(action)s, %(count)d records: %(records)s.")
+                % {"action": ACTION_LABELS[action], "count": len(done), "records": ", ".join(done)},
+                messages.SUCCESS,
+            )
+        for outcome in outcomes:
+            if outcome.done:
+                continue
+            message = outcome.message
+            if outcome.outcome == Outcome.CHANGED:
+                message = _("Someone changed this record since you opened it: read it again, then %(action)s it.") % {
+                    "action": ACTION_LABELS[action]}  # fmt: skip
+            self.message_user(request, f"{labels.get(outcome.record_id, outcome.record_id)}: {message}", messages.ERROR)
+        return None
+
+    def _transition_page(self, request, records, action: str, reason: str, error: str = ""):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(action)s the selected records") % {"action": capfirst(ACTION_LABELS[action])},
+            "opts": self.opts,
+            "records": records,
+            "action_name": f"{action}_selected",
+            "action_label": capfirst(ACTION_LABELS[action]),
+            "needs_reason": TRANSITIONS[action].needs_reason,
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/bulk_transition.html", context)
+
+
+def _posted_version(request, pk) -> int | None:
+    """The version of record `pk` shown on the confirmation page; None when missing or mangled (an
+    approval without it is refused by the workflow)."""
+    raw = request.POST.get(f"version_{pk}", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 class ImproperlyConfiguredInline(Exception):

@@ -149,3 +149,36 @@ class Removal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.record_id} {self.reason}"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a record's main date is known: old registers often give only the month or
+    the year of an event. The date stored is the first day of that period (the 1st of the month,
+    1 January), and `core.dates` reads it as the whole period."""
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+class DatePrecisionField(models.CharField):
+    """A precision a writer may leave out: rows written before the field existed, API requests
+    and forms that say nothing mean an exact day."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"required": False, "empty_value": DatePrecision.DAY, **kwargs})
+
+
+def date_precision_field() -> DatePrecisionField:
+    """The `date_precision` of a record type's main event date (core.registry's `date_field`)."""
+    return DatePrecisionField(
+        _("date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        db_default=DatePrecision.DAY,
+        help_text=_(
+            "How much of the date is known: the day, only the month (the date is stored as the 1st of the month) "
+            "or only the year (stored as 1 January)."
+        ),
+    )

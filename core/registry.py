@@ -20,6 +20,9 @@ class RecordType:
     slug: str | None
     geometry_field: str | None = None
     date_field: str | None = None
+    # The field saying whether `date_field` is known to the day, the month or the year
+    # (core.models.DatePrecision); None when the date is always a day.
+    date_precision_field: str | None = None
     category_field: str | None = None
     # Path from this record to the one carrying organisation and status, e.g. "incident__".
     owner_path: str = ""

@@ -115,18 +115,43 @@ def check_not_negative(instance: models.Model, fields: Iterable[str], problems: 
 
 
 def check_location(geom: GEOSGeometry | None, field: str, problems: Problems, *, kind: str) -> None:
-    """Geometry checks, then: inside the country this installation serves."""
-    from reference.selectors import geometry_inside_country
+    """Geometry checks, then: inside the country this installation serves, or outside it by
+    no more than BORDER_TOLERANCE_M metres (such a record is placed in the nearest area and
+    listed by the quality report's "outside the country" check)."""
+    import math
+
+    from django.utils.formats import number_format
+
+    from reference.selectors import distance_outside_country, geometry_inside_country
 
     before = len(problems.errors.get(field, []))
     check_geometry(geom, field, problems, kind=kind)
     if geom is None or len(problems.errors.get(field, [])) > before:
         return
-    inside = geometry_inside_country(geom)
-    if inside is None:
+    tolerance = settings.BORDER_TOLERANCE_M
+    if not tolerance:
+        inside = geometry_inside_country(geom)
+        if inside is None:
+            problems.add(field, _("The country boundary is not loaded: run `manage.py load_reference_data`."))
+        elif not inside:
+            problems.add(field, _("The location lies outside the country."))
+        return
+    distance = distance_outside_country(geom)
+    if distance is None:
         problems.add(field, _("The country boundary is not loaded: run `manage.py load_reference_data`."))
-    elif not inside:
-        problems.add(field, _("The location lies outside the country."))
+    elif distance > tolerance:
+
+        def metres(value: float) -> str:
+            # Rounded up: a location 500.4 m out is never shown "500 m" against a 500 m tolerance.
+            if value < 1000:
+                return f"{number_format(math.ceil(value), force_grouping=True)} m"
+            return f"{number_format(value / 1000, 1, force_grouping=True)} km"
+
+        problems.add(
+            field,
+            _("The location lies %(distance)s outside the country (tolerance %(tolerance)s).")
+            % {"distance": metres(distance), "tolerance": metres(tolerance)},
+        )
 
 
 def check_place(record, problems: Problems) -> None:

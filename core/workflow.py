@@ -55,6 +55,9 @@ TRANSITIONS = {
     ),
 }  # fmt: skip
 
+# The workflow's moves by name, in order (the API's enum of actions).
+ACTIONS = tuple(TRANSITIONS)
+
 ACTION_LABELS = {
     "submit": gettext_lazy("submit"),
     "withdraw": gettext_lazy("withdraw"),

@@ -31,7 +31,19 @@ class RiskEducationSessionAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     readonly_fields = ("reference", "status", "admin_area")
     fieldsets = (
         (None, {"fields": ("reference", "organisation", "status", "external_id")}),
-        (_("Session"), {"fields": ("session_date", "method", "target_group", "location", "locality", "admin_area")}),
+        (
+            _("Session"),
+            {
+                "fields": (
+                    ("session_date", "date_precision"),
+                    "method",
+                    "target_group",
+                    "location",
+                    "locality",
+                    "admin_area",
+                )
+            },
+        ),
         (_("Beneficiaries"), {"fields": ("girls", "boys", "women", "men", "with_disability")}),
         (_("Notes"), {"fields": ("notes",)}),
         (_("Audit"), {"fields": ("created_at", "created_by", "updated_at", "updated_by")}),

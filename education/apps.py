@@ -12,7 +12,8 @@ class EducationConfig(AppConfig):
 
         register(RecordType(
             RiskEducationSession, "risk-education-sessions", geometry_field="location", date_field="session_date",
+            date_precision_field="date_precision",
             category_field="method",
-            export_fields=("reference", "session_date", "method", "target_group", "girls", "boys", "women", "men",
-                           "with_disability", "admin_area"),
+            export_fields=("reference", "session_date", "date_precision", "method", "target_group", "girls", "boys",
+                           "women", "men", "with_disability", "admin_area"),
         ))  # fmt: skip

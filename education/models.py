@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.history import history_trackers
-from core.models import ReportedRecord
+from core.models import ReportedRecord, date_precision_field
 
 
 @pghistory.track(*history_trackers())
@@ -31,6 +31,7 @@ class RiskEducationSession(ReportedRecord):
 
     reference = models.CharField(_("reference code"), max_length=40, unique=True)
     session_date = models.DateField(_("session date"))
+    date_precision = date_precision_field()
     location = models.PointField(_("location"), srid=4326)
     locality = models.ForeignKey(
         "reference.Locality",

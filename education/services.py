@@ -6,8 +6,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.dates import check_event_date
 from core.services import editable_fields, next_reference, record_write
-from core.validation import Problems, check_not_future, check_not_negative, check_place, full_clean_into
+from core.validation import Problems, check_not_negative, check_place, full_clean_into
 from education.models import RiskEducationSession
 from reference.models import Organisation
 from reference.selectors import admin_area_for_geometry
@@ -19,7 +20,7 @@ SESSION_INPUT = editable_fields(RiskEducationSession, exclude={"reference", "org
 def risk_education_session_validate(session: RiskEducationSession) -> None:
     problems = Problems()
     check_place(session, problems)
-    check_not_future(session.session_date, "session_date", problems)
+    check_event_date(session, "session_date", problems)
     check_not_negative(session, COUNTS, problems)
     if not any(n in problems.errors for n in COUNTS):
         total = session.girls + session.boys + session.women + session.men

@@ -53,7 +53,7 @@ class HazardAreaAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
                 )
             },
         ),
-        (_("Evidence"), {"fields": ("evidence", "evidence_description", "survey_date")}),
+        (_("Evidence"), {"fields": ("evidence", "evidence_description", ("survey_date", "date_precision"))}),
         (_("Status"), {"fields": ("hazard_status", "hazard_status_date", "hazard_status_reason")}),
         (_("Impact"), {"fields": ("blocked_land_use", "beneficiaries", "priority")}),
         (

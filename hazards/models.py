@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import ChoiceArrayField, GeographyArea
 from core.history import history_trackers
-from core.models import ReportedRecord, TrackedModel
+from core.models import ReportedRecord, TrackedModel, date_precision_field
 from reference.models import OrdnanceCategory
 
 
@@ -127,6 +127,7 @@ class HazardArea(ReportedRecord):
     beneficiaries = models.PositiveIntegerField(_("beneficiaries"), default=0)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
     survey_date = models.DateField(_("survey date"))
+    date_precision = date_precision_field()
     admin_area = models.ForeignKey(
         "reference.AdministrativeArea",
         on_delete=models.PROTECT,
@@ -210,6 +211,7 @@ class LandReleaseActivity(ReportedRecord):
         editable=False,
     )
     start_date = models.DateField(_("start date"))
+    date_precision = date_precision_field()
     end_date = models.DateField(_("end date"), null=True, blank=True)
     area_cancelled_m2 = models.FloatField(_("area cancelled (m²)"), default=0)
     area_reduced_m2 = models.FloatField(_("area reduced (m²)"), default=0)

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core import policy
+from core.dates import check_event_date
 from core.models import RecordStatus
 from core.services import apply_fields, editable_fields, next_reference, owner_touch, part_add, part_update, stamp
 from core.validation import (
@@ -45,9 +46,9 @@ RELEASE_BY_KIND = {
     LandReleaseActivity.Kind.CLEARANCE: {"area_cleared_m2"},
 }
 RELEASE_MESSAGES = {
-    "area_cancelled_m2": _lazy("Only a non-technical or technical survey cancels land."),
-    "area_reduced_m2": _lazy("Only a technical survey reduces land."),
-    "area_cleared_m2": _lazy("Only clearance or a technical survey clears land."),
+    "area_cancelled_m2": gettext_lazy("Only a non-technical or technical survey cancels land."),
+    "area_reduced_m2": gettext_lazy("Only a technical survey reduces land."),
+    "area_cleared_m2": gettext_lazy("Only clearance or a technical survey clears land."),
 }
 HAZARD_OPTIONAL = {LandReleaseActivity.Kind.EOD_SPOT_TASK, LandReleaseActivity.Kind.MARKING}
 HANDOVER_FIELDS = ("handover_men", "handover_women", "handover_boys", "handover_girls")
@@ -71,7 +72,7 @@ def hazard_area_validate(hazard: HazardArea) -> None:
     problems = Problems()
     hazard.geometry = as_multipolygon(hazard.geometry)
     check_location(hazard.geometry, "geometry", problems, kind="MultiPolygon")
-    check_not_future(hazard.survey_date, "survey_date", problems)
+    check_event_date(hazard, "survey_date", problems)
     check_not_future(hazard.hazard_status_date, "hazard_status_date", problems)
     check_dates_ordered(
         hazard.survey_date,
@@ -247,7 +248,7 @@ def land_release_activity_validate(activity: LandReleaseActivity) -> None:
         setattr(activity, name, as_multipolygon(getattr(activity, name)))
         check_location(getattr(activity, name), name, problems, kind="MultiPolygon")
     check_location(activity.location, "location", problems, kind="Point")
-    check_not_future(activity.start_date, "start_date", problems)
+    check_event_date(activity, "start_date", problems)
     check_not_future(activity.end_date, "end_date", problems)
     check_dates_ordered(
         activity.start_date, activity.end_date, "end_date", problems, _("The end date cannot be before the start date.")

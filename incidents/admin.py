@@ -76,7 +76,10 @@ class IncidentAdmin(MapAdminMixin, ServiceAdmin, GISModelAdmin):
     inlines = (CasualtyInline, IncidentSourceInline)
     fieldsets = (
         (None, {"fields": ("reference", "organisation", "status", "external_id", "incident_class")}),
-        (_("When and where"), {"fields": ("incident_date", "incident_time", "location", "locality", "admin_area")}),
+        (
+            _("When and where"),
+            {"fields": (("incident_date", "date_precision"), "incident_time", "location", "locality", "admin_area")},
+        ),
         (
             _("Device"),
             {

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import ChoiceArrayField
 from core.history import history_trackers
-from core.models import ReportedRecord, TrackedModel
+from core.models import ReportedRecord, TrackedModel, date_precision_field
 from reference.models import Activation, OrdnanceCategory
 
 
@@ -57,6 +57,7 @@ class Incident(ReportedRecord):
     reference = models.CharField(_("reference code"), max_length=40, unique=True)
     incident_class = models.CharField(_("class"), max_length=20, choices=IncidentClass.choices, db_index=True)
     incident_date = models.DateField(_("date"))
+    date_precision = date_precision_field()
     incident_time = models.TimeField(_("time"), null=True, blank=True)
     location = models.PointField(_("location"), srid=4326)
     locality = models.ForeignKey(

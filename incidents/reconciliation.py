@@ -23,10 +23,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Abs, Cast, Greatest
+from django.db.models.functions import Abs, Cast, Greatest, Least
 from django.utils import timezone
 
+from core.dates import PeriodEnd, PeriodStart, period_end, period_start
 from core.history import recorded
+from core.models import DatePrecision
 from core.selectors import records_visible
 from core.services import stamp
 from core.validation import Problems, full_clean_into
@@ -43,6 +45,13 @@ WEIGHT_DISTANCE = 0.3
 WEIGHT_DAYS = 0.2
 WEIGHT_CASUALTIES = 0.3
 WEIGHT_DEVICE = 0.2
+
+# A date known only by its month or year is no evidence that two reports are one event: such a
+# pair is listed only when what happened agrees too, with casualty counts at least this alike
+# and the same or a compatible device.
+COARSE_MIN_CASUALTY_SCORE = 0.5
+# How many days at most a period's first day lies before its last: 30 in a month, 365 in a leap year.
+LONGEST_PERIOD_DAYS = {DatePrecision.DAY: 0, DatePrecision.MONTH: 30, DatePrecision.YEAR: 365}
 
 C = OrdnanceCategory
 # Sources name the same device differently: a hospital says "mine" where an operator says
@@ -140,6 +149,12 @@ def incident_duplicate_candidates(*, incident: Incident, user, limit: int = CAND
     time they are, how alike their casualty counts (killed, injured) are and whether the device
     category is the same or compatible. Each one carries `distance_m`, `days_apart`, `killed`,
     `injured` and `score`, all computed in one SQL query.
+
+    A date known only by its month or year is a period (core.dates): `days_apart` is the gap
+    between the two periods (0 when they overlap), and nearness in time is scaled down by the
+    share of the longer period the window covers, so a year-precise record and any day of its
+    year are compatible, but weakly. Such a pair is listed only when its casualty counts and
+    device agree as well (COARSE_MIN_CASUALTY_SCORE): a shared year is never enough.
     """
     days = settings.RECONCILIATION_DAYS
     metres = float(settings.RECONCILIATION_DISTANCE_M)
@@ -147,10 +162,23 @@ def incident_duplicate_candidates(*, incident: Incident, user, limit: int = CAND
     counts = _outcome_counts(target)
     here = Subquery(Incident.all_objects.filter(pk=target.pk).order_by().values("location")[:1])
     window = datetime.timedelta(days=days)
+    first = period_start(target.incident_date, target.date_precision)
+    last = period_end(target.incident_date, target.date_precision)
+    target_span = (last - first).days + 1
 
     candidates = records_visible(Incident.objects.all(), user).exclude(pk=target.pk)
-    # The date range and the box use their indexes; ST_DWithin then measures exactly.
-    candidates = candidates.filter(incident_date__range=(target.incident_date - window, target.incident_date + window))
+    # One index range per precision (a stored date is the first day of its period), then the
+    # exact overlap of the candidate's period with the target's, widened by the window.
+    near_in_time = Q()
+    for precision, longest in LONGEST_PERIOD_DAYS.items():
+        lowest = first - window - datetime.timedelta(days=longest)
+        near_in_time |= Q(date_precision=precision, incident_date__range=(lowest, last + window))
+    candidates = candidates.filter(near_in_time).alias(
+        period_start=PeriodStart(F("incident_date"), F("date_precision")),
+        period_end=PeriodEnd(F("incident_date"), F("date_precision")),
+    )
+    candidates = candidates.filter(period_start__lte=last + window, period_end__gte=first - window)
+    # The box uses the spatial index; ST_DWithin then measures exactly.
     box = _search_box(target.location, metres)
     if box is not None:
         candidates = candidates.filter(location__bboverlaps=box)
@@ -164,14 +192,28 @@ def incident_duplicate_candidates(*, incident: Incident, user, limit: int = CAND
         candidates.select_related("organisation")
         .annotate(
             distance_m=GeographyDistance("location", here),
-            days_apart=Abs(DaysBetween(F("incident_date"), Value(target.incident_date))),
+            # The gap between the two periods: 0 when they overlap.
+            days_apart=Greatest(
+                Value(0),
+                DaysBetween(F("period_start"), Value(last)),
+                DaysBetween(Value(first), F("period_end")),
+            ),
             # PostgreSQL computes each of these once per row, however often the score repeats them.
             killed=Count("casualties", filter=Q(casualties__outcome=Casualty.Outcome.KILLED)),
             injured=Count("casualties", filter=Q(casualties__outcome=Casualty.Outcome.INJURED)),
         )
         .alias(
             distance_score=Value(1.0) - F("distance_m") / Value(metres),
-            days_score=Value(1.0) - Cast(F("days_apart"), FloatField()) / Value(float(days + 1)),
+            # Exact days keep the whole weight; a period longer than the window, a share of it.
+            days_score=(Value(1.0) - Cast(F("days_apart"), FloatField()) / Value(float(days + 1)))
+            * Least(
+                Value(1.0),
+                Value(float(days + 1))
+                / Cast(
+                    Greatest(DaysBetween(F("period_end"), F("period_start")) + Value(1), Value(target_span)),
+                    FloatField(),
+                ),
+            ),
             casualty_score=Greatest(
                 Value(0.0), Value(1.0) - Cast(casualty_gap, FloatField()) / Cast(casualty_scale, FloatField())
             ),
@@ -190,6 +232,12 @@ def incident_duplicate_candidates(*, incident: Incident, user, limit: int = CAND
         )
         .order_by("-score", "distance_m", "id")
     )
+    if target.date_precision != DatePrecision.DAY:
+        candidates = candidates.filter(casualty_score__gte=COARSE_MIN_CASUALTY_SCORE, device_score__gt=0)
+    else:
+        candidates = candidates.filter(
+            Q(date_precision=DatePrecision.DAY) | Q(casualty_score__gte=COARSE_MIN_CASUALTY_SCORE, device_score__gt=0)
+        )
     return list(candidates[:limit])
 
 

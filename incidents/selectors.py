@@ -1,8 +1,9 @@
-from django.db.models import CharField, Count, F, Func, QuerySet, Value
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import ExtractYear
 
 from core import policy
-from core.models import RecordStatus
+from core.dates import month_expression
+from core.statistics import AreaGroup, grouped_statistics
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident
 
 IDENTITY_PERMISSION = "incidents.view_casualtyidentity"
@@ -36,8 +37,10 @@ def incidents_reclassified() -> QuerySet[Incident]:
 # A casualty's own fields group as they are; the others are computed from its incident.
 STATISTICS_GROUPS = {
     "year": ExtractYear("incident__incident_date"),
-    "month": Func(F("incident__incident_date"), Value("YYYY-MM"), function="to_char", output_field=CharField()),
-    "admin_area": F("incident__admin_area__pcode"),
+    # NULL for an incident known only by its year (core.dates.month_expression).
+    "month": month_expression("incident__incident_date", "incident__date_precision"),
+    # By P-code, at the level asked (core.statistics.area_pcode).
+    "admin_area": AreaGroup("incident__admin_area"),
     "device_category": F("incident__device_category"),
     "civilian_status": None,
     "sex": None,
@@ -46,19 +49,58 @@ STATISTICS_GROUPS = {
 }
 
 
-def casualty_statistics(*, casualties: QuerySet[Casualty], group_by: list[str], include_submitted: bool) -> list[dict]:
+def statistics_grouping(group_by: list[str]) -> list[str]:
+    """The groups of a statistics request as its rows carry them: a month comes with its year, so
+    that an incident known only by its year counts in that year under `month: null`, never in a
+    month."""
+    if "month" in group_by and "year" not in group_by:
+        at = group_by.index("month")
+        return [*group_by[:at], "year", *group_by[at:]]
+    return group_by
+
+
+def casualty_statistics(
+    *, casualties: QuerySet[Casualty], group_by: list[str], include_submitted: bool, admin_area_level: int | None = None
+) -> list[dict]:
     """Casualty counts grouped as the Landmine Monitor tables need, in one SQL query.
 
     Only approved incidents count (DOMAIN.md, Workflow) unless the authority asks for
     submitted ones too; a deleted (or merged) incident never counts. Identities are never
-    read here.
+    read here. Grouped by month, the rows carry the year too (`statistics_grouping`).
     """
-    statuses = [RecordStatus.APPROVED, RecordStatus.SUBMITTED] if include_submitted else [RecordStatus.APPROVED]
-    rows = (
-        casualties.filter(incident__status__in=statuses, incident__deleted_at__isnull=True)
-        .annotate(**{name: STATISTICS_GROUPS[name] for name in group_by if STATISTICS_GROUPS[name] is not None})
-        .values(*group_by)
-        .annotate(count=Count("id"))
-        .order_by(*group_by)
+    return grouped_statistics(
+        casualties,
+        groups=STATISTICS_GROUPS,
+        group_by=statistics_grouping(group_by),
+        measures={"count": Count("id")},
+        include_submitted=include_submitted,
+        admin_area_level=admin_area_level,
+        via="incident__",
     )
-    return list(rows)
+
+
+# An incident's class and device category group as they are.
+INCIDENT_STATISTICS_GROUPS = {
+    "year": ExtractYear("incident_date"),
+    # NULL for an incident known only by its year (core.dates.month_expression).
+    "month": month_expression("incident_date", "date_precision"),
+    "admin_area": AreaGroup("admin_area"),
+    "incident_class": None,
+    "device_category": None,
+}
+
+
+def incident_statistics(
+    *, incidents: QuerySet[Incident], group_by: list[str], include_submitted: bool, admin_area_level: int | None = None
+) -> list[dict]:
+    """Incident counts (Landmine Monitor: incidents by year, area, class and device), in one SQL
+    query, by the rules of the casualty counts: approved incidents only unless the authority asks
+    for submitted ones, never a deleted or merged one; by month, with the year."""
+    return grouped_statistics(
+        incidents,
+        groups=INCIDENT_STATISTICS_GROUPS,
+        group_by=statistics_grouping(group_by),
+        measures={"count": Count("id")},
+        include_submitted=include_submitted,
+        admin_area_level=admin_area_level,
+    )

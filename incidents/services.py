@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import policy
+from core.dates import check_event_date, period_end, period_start
 from core.exceptions import ApplicationError
 from core.history import recorded
+from core.models import DatePrecision
 from core.services import apply_fields, editable_fields, next_reference, part_add, part_update, part_write, stamp
 from core.validation import Problems, check_not_future, check_place, full_clean_into
 from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
@@ -35,9 +37,11 @@ def age_group_for(age: int | None) -> str:
 def incident_validate(incident: Incident) -> None:
     problems = Problems()
     check_place(incident, problems)
-    check_not_future(incident.incident_date, "incident_date", problems)
+    check_event_date(incident, "incident_date", problems)
     now = timezone.localtime()
-    if (
+    if incident.date_precision != DatePrecision.DAY and incident.incident_time is not None:
+        problems.add("incident_time", _("A time goes with an exact day: leave it empty, or give the day."))
+    elif (
         incident.incident_date == now.date()
         and incident.incident_time is not None
         and incident.incident_time > now.time()
@@ -130,25 +134,30 @@ def _identity_check(
     identity: Mapping[str, Any], incident: Incident, problems: Problems, *, age: int | None = None
 ) -> None:
     """A date of birth is not an event date: it lies before the incident, at most 120 years
-    before it, and agrees within a year with the age reported for the casualty."""
+    before it, and agrees within a year with the age reported for the casualty. An incident known
+    only by its month or year may have happened on any day of that period."""
     unknown = set(identity) - IDENTITY_INPUT
     for name in sorted(unknown):
         problems.add(f"identity.{name}", _("This field cannot be set."))
     born = identity.get("date_of_birth")
     if isinstance(born, datetime.date):
         incident_date = incident.incident_date if isinstance(incident.incident_date, datetime.date) else None
+        if incident_date:
+            first = period_start(incident_date, incident.date_precision)
+            last = period_end(incident_date, incident.date_precision)
+            youngest, oldest = _years_between(born, first), _years_between(born, last)
         if born > timezone.localdate():
             problems.add("identity.date_of_birth", _("The date cannot be in the future."))
-        elif incident_date and born > incident_date:
+        elif incident_date and born > last:
             problems.add("identity.date_of_birth", _("The date of birth cannot be after the incident."))
-        elif incident_date and _years_between(born, incident_date) > 120:
+        elif incident_date and youngest > 120:
             problems.add("identity.date_of_birth", _("The date of birth lies more than 120 years before the incident."))
         # Reported ages are often rounded, or given at the last birthday: one year either way is kept.
-        elif incident_date and age is not None and abs(_years_between(born, incident_date) - age) > 1:
+        elif incident_date and age is not None and not youngest - 1 <= age <= oldest + 1:
             problems.add(
                 "identity.date_of_birth",
                 _("The date of birth gives an age of %(years)s at the incident, not the age %(age)s reported.")
-                % {"years": _years_between(born, incident_date), "age": age},
+                % {"years": youngest if age < youngest else oldest, "age": age},
             )
     if not identity.get("full_name"):
         problems.add("identity.full_name", _("This field cannot be blank."))

@@ -4,13 +4,16 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenView
+from assistance.api.statistics import AssistanceStatisticsView
 from assistance.api.views import AssistanceServiceViewSet, SurvivorViewSet
 from community.api.views import CommunityReportViewSet
 from core.api.queue import ApprovalQueueView
 from core.api.removals import RemovalListView
+from education.api.statistics import RiskEducationStatisticsView
 from education.api.views import RiskEducationSessionViewSet
+from hazards.api.statistics import HazardAreaStatisticsView, LandReleaseStatisticsView
 from hazards.api.views import HazardAreaViewSet, LandReleaseActivityViewSet
-from incidents.api.statistics import CasualtyStatisticsView
+from incidents.api.statistics import CasualtyStatisticsView, IncidentStatisticsView
 from incidents.api.views import CasualtyViewSet, IncidentViewSet
 from reference.api.views import AdministrativeAreaViewSet, LocalityViewSet, OrdnanceTypeViewSet, OrganisationViewSet
 
@@ -31,6 +34,19 @@ router.register("community-reports", CommunityReportViewSet)
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("statistics/casualties/", CasualtyStatisticsView.as_view(), name="statistics-casualties"),
+    path("statistics/incidents/", IncidentStatisticsView.as_view(), name="statistics-incidents"),
+    path("statistics/hazard-areas/", HazardAreaStatisticsView.as_view(), name="statistics-hazard-areas"),
+    path(
+        "statistics/land-release-activities/",
+        LandReleaseStatisticsView.as_view(),
+        name="statistics-land-release-activities",
+    ),
+    path(
+        "statistics/risk-education-sessions/",
+        RiskEducationStatisticsView.as_view(),
+        name="statistics-risk-education-sessions",
+    ),
+    path("statistics/assistance-services/", AssistanceStatisticsView.as_view(), name="statistics-assistance-services"),
     path("approval-queue/", ApprovalQueueView.as_view(), name="approval-queue"),
     path("removals/", RemovalListView.as_view(), name="removals"),
     path("", include(router.urls)),

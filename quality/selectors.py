@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community.models import CommunityReport
-from core.models import RecordStatus
+from core.models import DatePrecision, RecordStatus
 from core.selectors import records_visible
 from education.models import RiskEducationSession
 from hazards.models import ContaminationType, HazardArea, ItemFound, LandClass, LandReleaseActivity
@@ -133,8 +133,14 @@ def hazard_areas_duplicate(*, user) -> QuerySet[HazardArea]:
 
 def incidents_duplicate(*, user) -> QuerySet[Incident]:
     """Incidents at exactly the same point on the same date as one recorded before (lower
-    id), annotated with `same_as`: the references of the earlier ones."""
-    visible = records_visible(Incident.objects.all(), user)
+    id), annotated with `same_as`: the references of the earlier ones.
+
+    Only dates known to the day are compared: two incidents known only by the same year (or
+    month) at a village's point did not happen on the same day, and an old register of such
+    records would otherwise be listed whole. The duplicate finder weighs them
+    (incidents.reconciliation).
+    """
+    visible = records_visible(Incident.objects.filter(date_precision=DatePrecision.DAY), user)
     same_place_and_date = (
         Q(incident_date=OuterRef("incident_date")),
         Q(location__same_as=OuterRef("location")),

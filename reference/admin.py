@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import MapAdminMixin
 from reference.models import AdministrativeArea, Locality, OrdnanceType, Organisation
@@ -7,11 +8,17 @@ from reference.models import AdministrativeArea, Locality, OrdnanceType, Organis
 
 @admin.register(AdministrativeArea)
 class AdministrativeAreaAdmin(MapAdminMixin, GISModelAdmin):
-    list_display = ("name_fr", "pcode", "iso_code", "level", "parent", "valid_from", "valid_to")
+    list_display = ("display_name", "pcode", "iso_code", "level", "parent", "valid_from", "valid_to")
     list_filter = ("level", ("valid_to", admin.EmptyFieldListFilter))
-    search_fields = ("name_fr", "name_en", "pcode", "iso_code")
+    # `names` is searched as JSON text: a name in any language finds its area.
+    search_fields = ("name_fr", "name_en", "names", "pcode", "iso_code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
+
+    @admin.display(description=_("name"), ordering="name_fr")
+    def display_name(self, area: AdministrativeArea) -> str:
+        # In the reader's language, else the country's default language (reference.models.area_name).
+        return area.name
 
 
 @admin.register(Locality)
@@ -32,6 +39,10 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(OrdnanceType)
 class OrdnanceTypeAdmin(admin.ModelAdmin):
-    list_display = ("model", "category", "improvised", "activation")
+    list_display = ("model", "display_name", "category", "improvised", "activation")
     list_filter = ("category", "improvised", "activation")
-    search_fields = ("model",)
+    search_fields = ("model", "names")
+
+    @admin.display(description=_("name"))
+    def display_name(self, ordnance: OrdnanceType) -> str:
+        return ordnance.name

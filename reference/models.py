@@ -3,11 +3,32 @@
 Edited by few people, to avoid duplicates (DOMAIN.md, "The people").
 """
 
+from collections.abc import Mapping
+
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TrackedModel
+from reference.country import admin_level_choices, language_code, pick_name
+
+# Languages with their own name column; `names` holds every other language.
+NAME_COLUMNS = ("fr", "en")
+
+
+def _check_names(names, *, columns: tuple[str, ...] = NAME_COLUMNS) -> None:
+    if not isinstance(names, Mapping):
+        raise ValidationError({"names": _('Give names by language code, e.g. {"es": "Región", "ar": "..."}.')})
+    for code, name in names.items():
+        if language_code(code) != code or not (2 <= len(code) <= 3) or not code.isalpha():
+            raise ValidationError(
+                {"names": _("%(code)r is not a language code such as es, pt or ar.") % {"code": code}}
+            )
+        if code in columns:
+            raise ValidationError({"names": _("The %(code)s name has its own field.") % {"code": code}})
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError({"names": _("The %(code)s name is empty.") % {"code": code}})
 
 
 class AdministrativeArea(TrackedModel):
@@ -18,16 +39,29 @@ class AdministrativeArea(TrackedModel):
     """
 
     class Level(models.IntegerChoices):
-        COUNTRY = 0, _("Country")
-        ADMIN1 = 1, _("Region (admin level 1)")
-        ADMIN2 = 2, _("Cercle (admin level 2)")
-        ADMIN3 = 3, _("Commune (admin level 3)")
+        """Level numbers for code; their names (Région, Cercle...) come from the country's
+        manifest (`reference.country.level_name`)."""
 
-    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
+        COUNTRY = 0, _("Country")
+        ADMIN1 = 1, _("Administrative level 1")
+        ADMIN2 = 2, _("Administrative level 2")
+        ADMIN3 = 3, _("Administrative level 3")
+
+    # Named by the country's manifest, in the reader's language.
+    level = models.PositiveSmallIntegerField(_("level"), choices=admin_level_choices, db_index=True)
     pcode = models.CharField(_("P-code"), max_length=20, db_index=True)
     iso_code = models.CharField(_("ISO 3166 code"), max_length=10, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=120)
+    # Blank where the country's names are in other languages (see `names`).
+    name_fr = models.CharField(_("name (French)"), max_length=120, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    names = models.JSONField(
+        _("names in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'By language code, e.g. {"es": "...", "pt": "...", "ar": "..."}; French and English have their own fields.'
+        ),
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -56,11 +90,35 @@ class AdministrativeArea(TrackedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name_fr} ({self.pcode})"
+        return f"{self.name} ({self.pcode})"
+
+    def clean(self) -> None:
+        super().clean()
+        _check_names(self.names)
 
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
+
+    @property
+    def all_names(self) -> dict[str, str]:
+        """Every name by language code, French and English included."""
+        columns = {"fr": self.name_fr, "en": self.name_en}
+        return {code: name for code, name in {**columns, **(self.names or {})}.items() if name}
+
+    def name_in(self, language: str | None = None) -> str:
+        return area_name(self, language)
+
+    @property
+    def name(self) -> str:
+        """The name in the active language, falling back as `area_name` does."""
+        return area_name(self)
+
+
+def area_name(area: AdministrativeArea, language: str | None = None) -> str:
+    """The area's name in `language` (default: the active language), else in the country's
+    default language, French, English, any other language, else its P-code."""
+    return pick_name(area.all_names, language, default=area.pcode)
 
 
 class Locality(TrackedModel):
@@ -165,6 +223,14 @@ class OrdnanceType(TrackedModel):
     """An entry of the explosive ordnance catalogue, e.g. PMN-2 or TM-57."""
 
     model = models.CharField(_("model"), max_length=80, unique=True)
+    names = models.JSONField(
+        _("names"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Display names by language code, e.g. {"fr": "Mine antipersonnel improvisée"}; the model otherwise.'
+        ),
+    )
     category = models.CharField(_("category"), max_length=30, choices=OrdnanceCategory.choices, db_index=True)
     improvised = models.BooleanField(_("improvised"), default=False)
     activation = models.CharField(
@@ -179,3 +245,18 @@ class OrdnanceType(TrackedModel):
 
     def __str__(self) -> str:
         return self.model
+
+    def clean(self) -> None:
+        super().clean()
+        _check_names(self.names, columns=())
+
+    @property
+    def name(self) -> str:
+        return ordnance_name(self)
+
+
+def ordnance_name(ordnance: OrdnanceType, language: str | None = None) -> str:
+    """The catalogue entry's name in `language` (default: the active one), falling back like
+    `area_name`. The catalogue is written in English: the model designation (PMN-2,
+    "Improvised pressure-plate AV mine") is the English name unless `names` gives one."""
+    return pick_name({"en": ordnance.model, **(ordnance.names or {})}, language, default=ordnance.model)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from assistance.models import AssistanceService, Survivor
+from core.api.dates import DatePrecisionMixin
 from core.api.serializers import RecordSerializer, VisibleRecordField
 from incidents.models import Casualty
 
@@ -28,7 +29,7 @@ class SurvivorSerializer(RecordSerializer):
         read_only_fields = READ_ONLY
 
 
-class AssistanceServiceSerializer(RecordSerializer):
+class AssistanceServiceSerializer(DatePrecisionMixin, RecordSerializer):
     survivor = VisibleRecordField(queryset=Survivor.objects.all())
     provider = serializers.SlugRelatedField(
         slug_field="acronym",
@@ -51,6 +52,7 @@ class AssistanceServiceSerializer(RecordSerializer):
             "provider",
             "provider_name",
             "start_date",
+            "date_precision",
             "end_date",
             "outcome",
             "notes",

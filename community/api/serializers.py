@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from community.models import CommunityReport
+from core.api.dates import DatePrecisionMixin
 from core.api.serializers import RECORD_READ_ONLY, RecordSerializer
 
 
-class CommunityReportSerializer(RecordSerializer):
+class CommunityReportSerializer(DatePrecisionMixin, RecordSerializer):
     hazard_area = serializers.PrimaryKeyRelatedField(read_only=True)
     spot_task = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -19,6 +20,7 @@ class CommunityReportSerializer(RecordSerializer):
             "status_reason",
             "version",
             "report_date",
+            "date_precision",
             "subject",
             "location",
             "suspected_area",

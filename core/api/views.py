@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import user_organisation
 from core import policy, registry
+from core.api import bulk
 from core.api.concurrency import check_if_match, etag, not_modified
 from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
@@ -74,6 +75,19 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering = ("-updated_at", "-id")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Each record type's batch body lists its own records, in the OpenAPI description.
+        bulk.describe_bulk_actions(cls)
+
+    @classmethod
+    def get_extra_actions(cls):
+        actions = super().get_extra_actions()
+        if getattr(cls, "queryset", None) is not None and not registry.get(cls.queryset.model).has_workflow:
+            # A part of a report (a casualty) is sent with its report and follows its workflow.
+            actions = [a for a in actions if a.__name__ not in ("batch", "bulk_transition")]
+        return actions
+
     @property
     def entry(self) -> registry.RecordType:
         return registry.get(self.queryset.model)
@@ -84,7 +98,8 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
 
     def get_renderers(self):
         renderers = [JSONRenderer()]
-        if self.geometry_field:
+        # Lines about many records are no map: JSON only.
+        if self.geometry_field and getattr(self, "action", None) not in ("batch", "bulk_transition"):
             renderers.append(GeoJSONRenderer())
         return renderers
 
@@ -301,6 +316,28 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     def reopen(self, request, pk=None):
         """Sends an approved record back for correction (to submitted); `reason` is required."""
         return self._transition(request, "reopen")
+
+    # --- many records in one request (core.api.bulk) ------------------------------------------
+
+    # The body is described per record type (core.api.bulk.describe_bulk_actions).
+    @extend_schema(responses={200: bulk.BatchAnswerSerializer})
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def batch(self, request):
+        """Creates up to 1000 records, each like the body of a single POST and each with its
+        `external_id`; with `"upsert": true`, replaces those already sent, as PUT …/external/<id>/.
+        Answers 200 with one line per record, in the order sent, with the status a single request
+        would have had: a refused record never loses the others, and a batch sent again answers
+        200 for each record already stored."""
+        return bulk.batch_response(self, request)
+
+    @extend_schema(request=bulk.BulkTransitionSerializer, responses={200: bulk.BulkTransitionAnswerSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk-transition", url_name="bulk-transition",
+            filter_backends=[], pagination_class=None)  # fmt: skip
+    def bulk_transition(self, request):
+        """Submits, withdraws, approves, rejects or reopens up to 1000 records (`records`: their ids, and
+        the version read, required to approve). Answers 200 with one line per record, with the status a
+        single act on it would have had; each record is checked and recorded in its history as alone."""
+        return bulk.bulk_transition_response(self, request)
 
     @extend_schema(responses=HistoryEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

@@ -1,8 +1,9 @@
+from core.api.dates import DatePrecisionMixin
 from core.api.serializers import RECORD_READ_ONLY, RecordSerializer
 from education.models import RiskEducationSession
 
 
-class RiskEducationSessionSerializer(RecordSerializer):
+class RiskEducationSessionSerializer(DatePrecisionMixin, RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = RiskEducationSession
         fields = (
@@ -14,6 +15,7 @@ class RiskEducationSessionSerializer(RecordSerializer):
             "status_reason",
             "version",
             "session_date",
+            "date_precision",
             "location",
             "locality",
             "admin_area",

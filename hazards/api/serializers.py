@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from core.api.dates import DatePrecisionMixin
 from core.api.serializers import RECORD_READ_ONLY, RecordSerializer, VisibleRecordField
 from hazards.models import HazardArea, ItemFound, LandReleaseActivity
 
 
-class HazardAreaSerializer(RecordSerializer):
+class HazardAreaSerializer(DatePrecisionMixin, RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = HazardArea
         fields = (
@@ -31,6 +32,7 @@ class HazardAreaSerializer(RecordSerializer):
             "beneficiaries",
             "priority",
             "survey_date",
+            "date_precision",
             "admin_area",
             "area_cancelled_m2",
             "area_reduced_m2",
@@ -67,7 +69,7 @@ class ItemFoundSerializer(serializers.ModelSerializer):
         read_only_fields = ("id",)
 
 
-class LandReleaseActivitySerializer(RecordSerializer):
+class LandReleaseActivitySerializer(DatePrecisionMixin, RecordSerializer):
     items_found = ItemFoundSerializer(many=True, required=False)
     # A report can only point at a hazard its author can see.
     hazard_area = VisibleRecordField(queryset=HazardArea.objects.all(), required=False, allow_null=True)
@@ -94,6 +96,7 @@ class LandReleaseActivitySerializer(RecordSerializer):
             "location",
             "admin_area",
             "start_date",
+            "date_precision",
             "end_date",
             "area_unit",
             "area_cancelled_m2",

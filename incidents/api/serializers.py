@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api.dates import DatePrecisionMixin
 from core.api.serializers import RECORD_READ_ONLY, RecordSerializer, VisibleRecordField
 from incidents.models import Casualty, CasualtyIdentity, Incident, IncidentSource
 
@@ -48,7 +49,7 @@ class IncidentSourceSerializer(serializers.ModelSerializer):
         read_only_fields = ("id",)
 
 
-class IncidentSerializer(RecordSerializer):
+class IncidentSerializer(DatePrecisionMixin, RecordSerializer):
     casualties = NestedCasualtySerializer(many=True, required=False)
     sources = IncidentSourceSerializer(many=True, required=False)
 
@@ -64,6 +65,7 @@ class IncidentSerializer(RecordSerializer):
             "version",
             "incident_class",
             "incident_date",
+            "date_precision",
             "incident_time",
             "location",
             "locality",
@@ -99,7 +101,11 @@ class IncidentDuplicateCandidateSerializer(serializers.ModelSerializer):
 
     organisation = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
     distance_m = serializers.SerializerMethodField(help_text="Distance between the two locations, in metres.")
-    days_apart = serializers.IntegerField(read_only=True, help_text="Days between the two incident dates.")
+    days_apart = serializers.IntegerField(
+        read_only=True,
+        help_text="Days between the two incident dates; for a date known only by its month or year, between the "
+        "two periods (0 when they overlap).",
+    )
     killed = serializers.IntegerField(read_only=True, help_text="Casualties killed in this incident.")
     injured = serializers.IntegerField(read_only=True, help_text="Casualties injured in this incident.")
     score = serializers.SerializerMethodField(

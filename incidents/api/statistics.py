@@ -1,74 +1,74 @@
-from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.db.models import Count
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.selectors import is_authority
-from core.selectors import records_visible
-from incidents.filters import CasualtyFilter
-from incidents.models import Casualty
-from incidents.selectors import STATISTICS_GROUPS, casualty_statistics
+from core.api.statistics import StatisticsView, described
+from incidents.filters import CasualtyFilter, IncidentFilter
+from incidents.models import Casualty, Incident
+from incidents.selectors import (
+    INCIDENT_STATISTICS_GROUPS,
+    STATISTICS_GROUPS,
+    casualty_statistics,
+    incident_statistics,
+    statistics_grouping,
+)
 
 FILTERS = ["date_after", "date_before", "admin_area", "bbox", "organisation", "category", "outcome", "sex",
            "civilian_status", "age_group"]  # fmt: skip
+# The casualty filters that apply to incidents, and the incident's own class.
+INCIDENT_FILTERS = ["date_after", "date_before", "admin_area", "bbox", "organisation", "category", "incident_class"]
+
+YEAR = {"year": serializers.IntegerField(required=False)}
 
 
-class CasualtyStatisticsView(APIView):
+@described(
+    "CasualtyStatistics",
+    "Casualties counted by year, month, area, device, civilian status, sex, age group, outcome. `month` brings "
+    "`year` with it: casualties of an incident known only by its year count under `month: null`.",
+    YEAR,
+)
+class CasualtyStatisticsView(StatisticsView):
     """Casualties counted by year, month, area, device, civilian status, sex, age group, outcome."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "group_by", OpenApiTypes.STR, required=True,
-                description=f"Comma-separated, among: {', '.join(STATISTICS_GROUPS)}.",
-            ),
-            OpenApiParameter(
-                "include_submitted", OpenApiTypes.BOOL,
-                description="Authority only: count submitted incidents as well as approved ones.",
-            ),
-            *[OpenApiParameter(name, OpenApiTypes.STR) for name in FILTERS],
-        ],
-        responses=inline_serializer(
-            "CasualtyStatistics",
-            {
-                "group_by": serializers.ListField(child=serializers.CharField()),
-                "include_submitted": serializers.BooleanField(),
-                "total": serializers.IntegerField(),
-                "results": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
-    )  # fmt: skip
-    def get(self, request):
-        raw = request.query_params.get("group_by", "")
-        group_by = [name.strip() for name in raw.split(",") if name.strip()]
-        unknown = [name for name in group_by if name not in STATISTICS_GROUPS]
-        if not group_by or unknown:
-            raise ValidationError(
-                {"group_by": [_("Group by one or more of: %(names)s.") % {"names": ", ".join(STATISTICS_GROUPS)}]}
-            )
-        if not (request.user.has_perm("accounts.view_statistics") or is_authority(request.user)):
-            raise PermissionDenied(_("Your role does not read statistics."))
-        include_submitted = request.query_params.get("include_submitted", "").lower() in ("1", "true", "yes")
-        if include_submitted and not is_authority(request.user):
-            raise PermissionDenied(_("Only the authority counts records that are not approved yet."))
-        casualties = records_visible(Casualty.objects.all(), request.user, via="incident__")
-        # A copy of the query string keeps repeated parameters (category=a&category=b).
-        data = request.query_params.copy()
-        for name in list(data):
-            if name not in FILTERS:
-                del data[name]
-        filterset = CasualtyFilter(data=data, queryset=casualties, request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        results = casualty_statistics(casualties=filterset.qs, group_by=group_by, include_submitted=include_submitted)
-        return Response(
-            {
-                "group_by": group_by,
-                "include_submitted": include_submitted,
-                "total": sum(row["count"] for row in results),
-                "results": results,
-            }
+    model = Casualty
+    groups = STATISTICS_GROUPS
+    measures = {"count": Count("id")}
+    filterset_class = CasualtyFilter
+    filters = tuple(FILTERS)
+
+    def grouping(self, group_by):
+        return statistics_grouping(group_by)
+
+    def statistics(self, queryset, *, group_by, include_submitted, admin_area_level):
+        return casualty_statistics(
+            casualties=queryset,
+            group_by=group_by,
+            include_submitted=include_submitted,
+            admin_area_level=admin_area_level,
+        )
+
+
+@described(
+    "IncidentStatistics",
+    "Incidents counted by year, month, area (at any level), class and device category. `month` brings `year` "
+    "with it: an incident known only by its year counts under `month: null`.",
+    YEAR,
+)
+class IncidentStatisticsView(StatisticsView):
+    """Incidents counted by year, month, administrative area, class and device category."""
+
+    model = Incident
+    groups = INCIDENT_STATISTICS_GROUPS
+    measures = {"count": Count("id")}
+    filterset_class = IncidentFilter
+    filters = tuple(INCIDENT_FILTERS)
+
+    def grouping(self, group_by):
+        return statistics_grouping(group_by)
+
+    def statistics(self, queryset, *, group_by, include_submitted, admin_area_level):
+        return incident_statistics(
+            incidents=queryset,
+            group_by=group_by,
+            include_submitted=include_submitted,
+            admin_area_level=admin_area_level,
         )

@@ -132,9 +132,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# French first: the national authority works in French; English for partners.
+# French first: the national authority works in French; English for partners. Spanish,
+# Portuguese and Arabic (right to left) let other countries' authorities run it in theirs.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="fr")
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LANGUAGES = [
+    ("fr", _("French")),
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("pt", _("Portuguese")),
+    ("ar", _("Arabic")),
+]
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}")
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -186,8 +193,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.RecordPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    # Per account at the "user" rate, or per organisation at its own rate (accounts.models.ApiQuota).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
+        "accounts.throttling.OrganisationRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -227,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "RecordStatusEnum": "core.models.RecordStatus",
         # Counted and reported contamination types share one enum (one class in generated clients).
         "ContaminationTypesEnum": "hazards.models.ContaminationType",
+        "WorkflowActionEnum": "core.workflow.ACTIONS",
     },
     # Swagger UI and its assets come from the sidecar package: no CDN on slow links.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -260,4 +269,17 @@ DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", default=True)
 
 # The country this installation serves (ISO 3166-1 alpha-2); its boundaries come from
 # reference data files, never from code.
-COUNTRY_ISO = env.str("COUNTRY_ISO", default="ML")
+COUNTRY_ISO = env.str("COUNTRY_ISO", default="ML").strip().upper()
+if len(COUNTRY_ISO) != 2 or not COUNTRY_ISO.isalpha() or not COUNTRY_ISO.isascii():
+    raise ImproperlyConfigured(f"COUNTRY_ISO must be an ISO 3166-1 alpha-2 code such as ML, not {COUNTRY_ISO!r}")
+# Its data folder (manifest.json: levels, authority, language, extent, files to load); a relative
+# path starts at the project folder. The manifest is checked at start-up (check reference.E001).
+COUNTRY_DATA_DIR = BASE_DIR / (env.str("COUNTRY_DATA_DIR", default="").strip() or f"reference/data/{COUNTRY_ISO}")
+# Metres within which a point or polygon just outside the country is accepted, placed in the
+# nearest area and listed by the quality report; 0 refuses anything outside.
+try:
+    BORDER_TOLERANCE_M = float(env.str("BORDER_TOLERANCE_M", default="0"))
+except ValueError:
+    raise ImproperlyConfigured("BORDER_TOLERANCE_M must be a number of metres, e.g. 500") from None
+if not 0 <= BORDER_TOLERANCE_M <= 100_000:
+    raise ImproperlyConfigured("BORDER_TOLERANCE_M must lie between 0 and 100000 metres")

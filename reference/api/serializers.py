@@ -8,8 +8,8 @@ class AdministrativeAreaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AdministrativeArea
-        fields = ("id", "level", "pcode", "iso_code", "name_fr", "name_en", "parent", "valid_from", "valid_to",
-                  "geometry")  # fmt: skip
+        fields = ("id", "level", "pcode", "iso_code", "name_fr", "name_en", "names", "parent", "valid_from",
+                  "valid_to", "geometry")  # fmt: skip
 
 
 class LocalitySerializer(serializers.ModelSerializer):
@@ -29,4 +29,4 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class OrdnanceTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrdnanceType
-        fields = ("id", "model", "category", "improvised", "activation", "description")
+        fields = ("id", "model", "names", "category", "improvised", "activation", "description")

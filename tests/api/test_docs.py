@@ -131,8 +131,19 @@ def _run(block_number: int, line: int, lang: str, code: str, workdir: Path, env:
     )
 
 
+@pytest.fixture
+def authority_token(national_database, django_user_model):
+    """An information management officer of the authority: the guide's bulk approval (section 10)."""
+    from accounts.roles import IM_OFFICER
+
+    officer = django_user_model.objects.create_user("awa", password=PASSWORD)
+    Profile.objects.create(user=officer, organisation=Organisation.objects.get(acronym="CNLPAL"))
+    officer.groups.add(Group.objects.get(name=IM_OFFICER))
+    return Token.objects.create(user=officer).key
+
+
 @pytest.mark.django_db(transaction=True)
-def test_every_example_of_the_guide_runs(live_server, national_database, tmp_path):
+def test_every_example_of_the_guide_runs(live_server, national_database, authority_token, tmp_path):
     amadou, colleague_token = national_database
     env = {key: value for key, value in os.environ.items() if "proxy" not in key.lower() and key != "CURL_HOME"}
     env.update(
@@ -140,6 +151,7 @@ def test_every_example_of_the_guide_runs(live_server, national_database, tmp_pat
         USERNAME=amadou.username,
         PASSWORD=PASSWORD,
         COLLEAGUE_TOKEN=colleague_token,
+        AUTHORITY_TOKEN=authority_token,
         PYTHONDONTWRITEBYTECODE="1",
         NO_PROXY="*",
     )
