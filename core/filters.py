@@ -1,5 +1,7 @@
 """Filters every list of reported records offers, shared by the API and the pages."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Polygon
@@ -83,7 +85,24 @@ class RecordFilterSet(django_filters.FilterSet):
         return qs.filter(**{f"{self._meta_option('region_path')}__in": admin_area_ids(value)})
 
     def filter_date_after(self, qs, name, value):
-        return qs.filter(**{f"{self._meta_option('date_field')}__gte": value})
+        """Records whose period reaches the date: a record known by its year 2003 is on or after
+        2003-06-01 (core.dates). Its stored date is at most a year earlier: that bound keeps the index."""
+        date_field = self._meta_option("date_field")
+        precision_field = self._precision_field()
+        if precision_field is None:
+            return qs.filter(**{f"{date_field}__gte": value})
+        from core.dates import PeriodEnd
+
+        return (
+            qs.filter(**{f"{date_field}__gte": value - datetime.timedelta(days=366)})
+            .alias(period_end=PeriodEnd(date_field, precision_field))
+            .filter(period_end__gte=value)
+        )
+
+    def _precision_field(self) -> str | None:
+        from core import registry
+
+        return getattr(registry.get(self.Meta.model), "date_precision_field", None)
 
     def filter_date_before(self, qs, name, value):
         return qs.filter(**{f"{self._meta_option('date_field')}__lte": value})

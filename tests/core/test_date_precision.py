@@ -342,3 +342,18 @@ def test_the_admin_saves_a_year_precise_incident_through_the_service(django_user
     assert (incident.incident_date, incident.date_precision, incident.created_by) == (
         datetime.date(2003, 1, 1), "year", user,
     )  # fmt: skip
+
+
+def test_date_filters_keep_a_record_whose_period_overlaps_them(officer_user, partner_a, api_officer):
+    year = _incident(officer_user, partner_a, datetime.date(2003, 1, 1), DatePrecision.YEAR)
+    march = _incident(officer_user, partner_a, datetime.date(2003, 3, 1))
+    december = _incident(officer_user, partner_a, datetime.date(2002, 12, 31))
+
+    def listed(**query) -> list[int]:
+        return sorted(r["id"] for r in api_officer.get("/api/v1/incidents/", query).json()["results"])
+
+    # Known only by its year, 2003 reaches past June; the March record does not.
+    assert listed(date_after="2003-06-01") == [year.pk]
+    assert listed(date_after="2003-01-01") == sorted([year.pk, march.pk])
+    assert listed(date_before="2003-02-01") == sorted([year.pk, december.pk])
+    assert listed(date_after="2004-01-01") == []
