@@ -14,7 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.gis import forms as gis_forms
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import MultiPolygon
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
 from django.db import router, transaction
 from django.db.models import Model, ProtectedError
 from django.http import Http404, HttpResponseRedirect
@@ -299,11 +299,12 @@ class ServiceInline(ScopedChoicesMixin):
             data = {name: value for name, value in data.items() if name in form.changed_data}
         return data
 
+    # Each inline names the services that add and change its rows (its app's services.py).
     def add_row(self, request, parent: Model, data: dict) -> Model:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} names no service to add a row: define add_row().")
 
     def update_row(self, request, row: Model, data: dict) -> Model:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} names no service to change a row: define update_row().")
 
     def delete_row(self, request, row: Model) -> None:
         if self.entry.has_workflow:
@@ -542,11 +543,12 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
             names = [name for name in names if name in form.changed_data]
         return {name: form.cleaned_data[name] for name in names if name not in ("organisation", "status")}
 
+    # Each record admin names the services that create and change its records.
     def create(self, request, cleaned_data, data) -> Model:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} names no service to create a record: define create().")
 
     def update(self, request, obj, data) -> Model:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} names no service to change a record: define update().")
 
     def save_model(self, request, obj, form, change):
         data = self.service_data(form, change=change)
