@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import history_trackers
 from core.models import ReportedRecord, date_precision_field
-from reference.models import OrdnanceCategory
+from reference.models import OrdnanceCategory, reported_category_field
 
 
 @pghistory.track(*history_trackers())
@@ -50,18 +50,7 @@ class CommunityReport(ReportedRecord):
     item_category = models.CharField(
         _("suspected item category"), max_length=30, choices=OrdnanceCategory.choices, blank=True
     )
-    # Mali rule (reference.ordnance.classify_device): the reporter's category, kept where the
-    # counted one differs.
-    item_category_reported = models.CharField(
-        _("suspected item category as reported"),
-        max_length=30,
-        choices=OrdnanceCategory.choices,
-        blank=True,
-        default="",
-        db_default="",
-        editable=False,
-        help_text=_("Empty when the category is counted as reported."),
-    )
+    item_category_reported = reported_category_field(_("suspected item category as reported"))
     item_person_sensitive = models.BooleanField(
         _("item sensitive to a person"),
         null=True,

@@ -51,6 +51,15 @@ def _refuse(message: str):
     raise PermissionDenied(message)
 
 
+def _may(check, *args) -> bool:
+    """A `check_*` question answered yes or no, for pages that only show or hide a button."""
+    try:
+        check(*args)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _require_perm(user, entry: registry.RecordType, action: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         _refuse(_("Sign in first."))
@@ -169,11 +178,7 @@ def check_change(user, record: Model) -> None:
 
 
 def may_change(user, record: Model) -> bool:
-    try:
-        check_change(user, record)
-    except PermissionDenied:
-        return False
-    return True
+    return _may(check_change, user, record)
 
 
 def check_delete(user, record: Model) -> None:
@@ -194,11 +199,7 @@ def check_delete(user, record: Model) -> None:
 
 
 def may_delete(user, record: Model) -> bool:
-    try:
-        check_delete(user, record)
-    except PermissionDenied:
-        return False
-    return True
+    return _may(check_delete, user, record)
 
 
 def check_restore(user, record: Model) -> None:
@@ -231,11 +232,7 @@ def check_transition(user, record: Model, action: str) -> None:
 
 
 def may_transition(user, record: Model, action: str) -> bool:
-    try:
-        check_transition(user, record, action)
-    except PermissionDenied:
-        return False
-    return True
+    return _may(check_transition, user, record, action)
 
 
 def check_merge(user) -> None:
@@ -247,8 +244,4 @@ def check_merge(user) -> None:
 
 
 def may_merge(user) -> bool:
-    try:
-        check_merge(user)
-    except PermissionDenied:
-        return False
-    return True
+    return _may(check_merge, user)

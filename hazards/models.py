@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import ChoiceArrayField, GeographyArea
 from core.history import history_trackers
 from core.models import ReportedRecord, TrackedModel, date_precision_field
-from reference.models import OrdnanceCategory
+from reference.models import OrdnanceCategory, reported_category_field
 
 
 class LandClass(models.TextChoices):
@@ -270,18 +270,7 @@ class ItemFound(TrackedModel):
         LandReleaseActivity, on_delete=models.CASCADE, related_name="items_found", verbose_name=_("activity")
     )
     category = models.CharField(_("category"), max_length=30, choices=OrdnanceCategory.choices, db_index=True)
-    # Mali rule (reference.ordnance.classify_device): the reporter's category, kept where the
-    # counted one differs.
-    category_reported = models.CharField(
-        _("category as reported"),
-        max_length=30,
-        choices=OrdnanceCategory.choices,
-        blank=True,
-        default="",
-        db_default="",
-        editable=False,
-        help_text=_("Empty when the category is counted as reported."),
-    )
+    category_reported = reported_category_field(_("category as reported"))
     person_sensitive = models.BooleanField(
         _("sensitive to a person"),
         null=True,

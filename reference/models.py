@@ -212,6 +212,21 @@ class OrdnanceCategory(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+def reported_category_field(verbose_name) -> models.CharField:
+    """Where the reporter's category is kept when the Mali rule counts another one
+    (reference.ordnance.classify_device); empty when it is counted as reported."""
+    return models.CharField(
+        verbose_name,
+        max_length=30,
+        choices=OrdnanceCategory.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("Empty when the category is counted as reported."),
+    )
+
+
 class Activation(models.TextChoices):
     VICTIM = "victim", _("Victim-activated")
     COMMAND = "command", _("Command-operated")

@@ -26,8 +26,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.response import Response
 
-from core import policy
-from core.api.exceptions import PreconditionFailed, PreconditionRequired, exception_handler, nest_errors
+from core.api.exceptions import exception_handler, nest_errors
 from core.bulk import BULK_TRANSITION_MAX_RECORDS, Outcome, records_transition
 from core.exceptions import ApplicationError, RecordChanged
 from core.history import recorded
@@ -259,21 +258,8 @@ def _replace(view, request, record, item: dict):
     version = item.pop("version", None)
     if version is not None and _positive_int(version) is None:
         raise ValidationError({"version": [_("Give the version you read, as a whole number.")]})
-    locked = type(record).objects.select_for_update().get(pk=record.pk)
-    # Refused before the precondition: a user who may not change it learns that first.
-    policy.check_change(request.user, locked)
-    if version is None and locked.updated_by_id != request.user.pk:
-        raise PreconditionRequired()
-    if version is not None and version != locked.version:
-        raise PreconditionFailed()
-    serializer = view.get_serializer(locked, data=item, partial=False)
-    serializer.is_valid(raise_exception=True)
-    data = dict(serializer.validated_data)
-    if "organisation" in data and data["organisation"] != locked.organisation:
-        raise ValidationError({"organisation": [_("The reporting organisation of a record does not change.")]})
-    data.pop("organisation", None)
-    with recorded(user=request.user, action="update"):
-        return view.service_update(record=locked, user=request.user, data=data)
+    if_match = None if version is None else [f'"{_positive_int(version)}"']
+    return view.change_record(request, record, item, partial=False, if_match=if_match)
 
 
 # --- POST …/bulk-transition/ --------------------------------------------------------------------

@@ -13,17 +13,25 @@ def _tags(header: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
 
 
-def check_if_match(request, record: Model) -> None:
-    """A stale If-Match is refused (412). Without one, a record last changed by someone else
-    is refused too (428): a blind write would silently undo their change."""
+def if_match_tags(request) -> list[str] | None:
+    """The ETags of the request's If-Match, or None without the header."""
     header = request.headers.get("If-Match")
-    if header is None:
-        if record.updated_by_id != request.user.pk:
+    return None if header is None else _tags(header)
+
+
+def check_version_read(user, record: Model, tags: list[str] | None) -> None:
+    """A stale version read is refused (412). Without one, a record last changed by someone else
+    is refused too (428): a blind write would silently undo their change."""
+    if tags is None:
+        if record.updated_by_id != user.pk:
             raise PreconditionRequired()
         return
-    tags = _tags(header)
     if "*" not in tags and etag(record) not in tags:
         raise PreconditionFailed()
+
+
+def check_if_match(request, record: Model) -> None:
+    check_version_read(request.user, record, if_match_tags(request))
 
 
 def not_modified(request, record: Model) -> bool:

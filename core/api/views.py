@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from accounts.selectors import user_organisation
 from core import policy, registry
 from core.api import bulk
-from core.api.concurrency import check_if_match, etag, not_modified
+from core.api.concurrency import check_if_match, check_version_read, etag, if_match_tags, not_modified
 from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
 from core.api.serializers import TRANSITION_REQUEST, HistoryEventSerializer
@@ -195,19 +195,26 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
     def _update(self, request, record, *, partial: bool) -> Response:
         require_object(request)
         with transaction.atomic():
-            locked = type(record).objects.select_for_update().get(pk=record.pk)
-            # Refused before the precondition: a user who may not change it learns that first.
-            policy.check_change(request.user, locked)
-            check_if_match(request, locked)
-            serializer = self.get_serializer(locked, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-            if "organisation" in data and data["organisation"] != locked.organisation:
-                raise ValidationError({"organisation": [_("The reporting organisation of a record does not change.")]})
-            data.pop("organisation", None)
-            with recorded(user=request.user, action="update"):
-                updated = self.service_update(record=locked, user=request.user, data=data)
+            updated = self.change_record(
+                request, record, request.data, partial=partial, if_match=if_match_tags(request)
+            )
         return self._respond(updated)
+
+    def change_record(self, request, record, body: dict, *, partial: bool, if_match: list[str] | None):
+        """One record changed from a request body, the caller holding the transaction: locked,
+        the policy asked, the version read checked, the body validated, the service called."""
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        # Refused before the precondition: a user who may not change it learns that first.
+        policy.check_change(request.user, locked)
+        check_version_read(request.user, locked, if_match)
+        serializer = self.get_serializer(locked, data=body, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "organisation" in data and data["organisation"] != locked.organisation:
+            raise ValidationError({"organisation": [_("The reporting organisation of a record does not change.")]})
+        data.pop("organisation", None)
+        with recorded(user=request.user, action="update"):
+            return self.service_update(record=locked, user=request.user, data=data)
 
     @extend_schema(parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
