@@ -1,8 +1,7 @@
 from django.urls import path
 
-from core.views import approval_queue_page, home
+from core.views import approval_queue_page
 
 urlpatterns = [
-    path("", home, name="home"),
     path("queue/", approval_queue_page, name="approval-queue"),
 ]

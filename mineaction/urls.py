@@ -17,7 +17,15 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("quality/", include("quality.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("", include("core.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("gis.urls")),
+    path("", include("incidents.urls")),
+    path("", include("hazards.urls")),
+    path("", include("education.urls")),
+    path("", include("assistance.urls")),
+    path("", include("community.urls")),
 ]
 
 handler404 = "core.views.not_found"

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    # Locks an account or an address after repeated failed logins, on every login form.
+    "axes",
     "core",
     "accounts",
     "reference",
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
     "community",
     "demo",
     "quality",
+    "dashboard",
+    "gis",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +97,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it answers a locked-out login with its own page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mineaction.urls"
@@ -110,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "core.pages.navigation",
             ],
         },
     },
@@ -151,7 +158,28 @@ if TIME_ZONE not in available_timezones():
 USE_I18N = True
 USE_TZ = True
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# django-axes first, so that a locked account or address is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# Each criterion locks on its own: one account tried from many addresses, or one address trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Lockouts are still logged as warnings; every successful login is not.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+
+# The map's background tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: none,
+# the map draws only the boundaries, hazards and incidents of our own database (works offline).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")

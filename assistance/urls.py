@@ -1,0 +1,2 @@
+# The pages of this app (core.pages.record_urls).
+urlpatterns: list = []

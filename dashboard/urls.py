@@ -1,0 +1,5 @@
+from django.urls import path
+
+from dashboard.views import dashboard
+
+urlpatterns = [path("", dashboard, name="home")]
