@@ -66,7 +66,9 @@ class TokenView(APIView):
         """Your token, from your user name and password: the existing one, or a new one (201)."""
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
-        user = authenticate(request, **credentials.validated_data)
+        # Django's request, so that django-axes counts failures here too and its middleware answers
+        # a locked account or address (accounts.views.locked_out).
+        user = authenticate(request._request, **credentials.validated_data)
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("Wrong user name or password."))
         token, created = Token.objects.get_or_create(user=user)

@@ -177,3 +177,7 @@ fi
 
 say "Applying migrations"
 "$VENV/bin/python" manage.py migrate --noinput -v 0
+
+# The interface's translations: each locale/<code>/LC_MESSAGES/django.po becomes the .mo served.
+say "Compiling translations"
+"$VENV/bin/python" manage.py compilemessages --ignore=.venv --ignore=var -v 0

@@ -175,6 +175,11 @@ AXES_RESET_ON_SUCCESS = True
 # Lockouts are still logged as warnings; every successful login is not.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Behind a reverse proxy every request comes from the proxy's address: the client's is the last
+# one the proxy appended to X-Forwarded-For. Direct connections (the default) trust no header.
+if _bool("BEHIND_PROXY", default=False):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = 1
 
 # The map's background tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: none,
 # the map draws only the boundaries, hazards and incidents of our own database (works offline).
