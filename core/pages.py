@@ -56,6 +56,15 @@ def pages_entries() -> list[PagesEntry]:
     return sorted(_pages.values(), key=lambda entry: entry.order)
 
 
+def page_name_for(model: type[Model]) -> str | None:
+    """The name of a record type's pages (`record_urls`), or None when it has none."""
+    model = model._meta.concrete_model
+    for entry in _pages.values():
+        if entry.model is model:
+            return entry.name
+    return None
+
+
 def record_url(record: Model, view: str = "detail") -> str | None:
     """The page of a record (or of the report it belongs to), or None when it has none."""
     for entry in _pages.values():
@@ -472,3 +481,12 @@ class ScopedForm(forms.ModelForm):
         if changed_only:
             data = {name: value for name, value in data.items() if name in self.changed_data}
         return data
+
+
+class ServiceValidatedForm(ScopedForm):
+    """A ScopedForm that only parses its fields: the record as a whole (the model's constraints
+    included) is checked by the service, whose messages name the field at fault, rather than by
+    the model form, which reports a broken constraint by its name."""
+
+    def _post_clean(self):
+        pass

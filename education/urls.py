@@ -1,2 +1,11 @@
-# The pages of this app (core.pages.record_urls).
-urlpatterns: list = []
+from core.pages import record_urls
+from education import views
+
+urlpatterns = record_urls(
+    views.PAGE,
+    list_view=views.RiskEducationSessionList,
+    detail_view=views.RiskEducationSessionDetail,
+    create_view=views.RiskEducationSessionFormView,
+    update_view=views.RiskEducationSessionFormView,
+    order=50,
+)

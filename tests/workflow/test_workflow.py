@@ -186,7 +186,7 @@ def test_the_queue_page_lists_what_waits_with_links(client, api_alice, officer_u
     response = client.get("/queue/", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'href="/admin/incidents/incident/{incident["id"]}/change/"' in html
+    assert f'href="/incidents/{incident["id"]}/"' in html
     assert incident["reference"] in html
     assert "Soumis" in html
     assert client.get("/queue/").status_code == 200
