@@ -341,7 +341,7 @@ class TransitionView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
         record = get_object_or_404(scoped(self.model._default_manager.all(), request.user), pk=pk)
         action = request.POST.get("action", "")
-        target = _safe_next(request) or record_url(record) or "/"
+        target = safe_next(request) or record_url(record) or "/"
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:
@@ -364,7 +364,7 @@ class TransitionView(LoginRequiredMixin, View):
         return HttpResponseRedirect(target)
 
 
-def _safe_next(request) -> str | None:
+def safe_next(request) -> str | None:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next", "")
