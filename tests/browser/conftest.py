@@ -51,3 +51,9 @@ def screenshot(page):
         return path
 
     return take
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the folder of the screenshots the browser tests wrote, for a person to look at."""
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+        terminalreporter.write_line(f"Screenshots of the pages in Chromium: {SCREENSHOTS}")
