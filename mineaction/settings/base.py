@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.pages.navigation",
+                "gis.context.map_settings",
             ],
         },
     },
@@ -130,6 +131,9 @@ DATABASE_URL = _required_url(
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostGIS functions declare high costs, so PostgreSQL JIT-compiles queries that run in
+# milliseconds: compiling took 1.7 of 2.2 s of the map's national box of a million incidents.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,130 @@
+"""The map page and its layers' GeoJSON, loaded by the page one box at a time."""
+
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from core.filters import parse_bbox
+from gis import selectors
+from hazards.models import LandClass
+from reference.selectors import country_extent
+
+# The page a record layer's list links to (URL names `<page>-list`).
+LIST_PAGES = {"hazards": "hazards", "incidents": "incidents", "activities": "activities",
+              "community-reports": "community-reports"}  # fmt: skip
+
+# Land classes by fill colour; each is at least 3:1 against white and against the pale page, as
+# graphics need (WCAG 1.4.11), and they differ in lightness too, not only in hue.
+LAND_CLASS_COLOURS = {
+    LandClass.CHA: "#b3261e",
+    LandClass.SHA: "#a15000",
+    LandClass.INDICATION: "#6a3d9a",
+    LandClass.AMMUNITION_STORAGE: "#1f4e99",
+    LandClass.EOD_SPOT_TASK: "#00695c",
+}
+POINT_COLOURS = {"incidents": "#a0175a", "activities": "#1e6b33", "community-reports": "#0b4f8a",
+                 "boundaries": "#4f575e"}  # fmt: skip
+
+
+def _release_states() -> list[dict]:
+    # Status by outline and fill strength, so that it reads without telling colours apart.
+    return [
+        {"value": "open", "label": _("Open"), "dash": "solid"},
+        {"value": "partially_released", "label": _("Partially released"), "dash": "dashed"},
+        {"value": "released", "label": _("Released (closed or handed over)"), "dash": "dotted"},
+    ]
+
+
+def _layer_labels() -> dict[str, str]:
+    labels = {name: capfirst(model._meta.verbose_name_plural) for name, model in selectors.LAYER_MODELS.items()}
+    labels["boundaries"] = _("Administrative boundaries")
+    return labels
+
+
+class MapView(LoginRequiredMixin, TemplateView):
+    template_name = "gis/map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        labels = _layer_labels()
+        layers = []
+        for name in selectors.readable_layers(self.request.user):
+            try:
+                list_url = reverse(f"{LIST_PAGES[name]}-list") if name in LIST_PAGES else None
+            except NoReverseMatch:
+                list_url = None
+            layers.append({"name": name, "label": labels[name], "url": reverse("map-layer", args=[name]),
+                           "colour": POINT_COLOURS.get(name), "list_url": list_url,
+                           "visible": name != "community-reports"})  # fmt: skip
+        extent = country_extent()
+        land_classes = [{"value": value, "label": label, "colour": LAND_CLASS_COLOURS[value]}
+                        for value, label in LandClass.choices]  # fmt: skip
+        config = {
+            "extent": [extent.west, extent.south, extent.east, extent.north] if extent is not None else None,
+            "tileUrl": settings.MAP_TILE_URL,
+            "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            "layers": layers,
+            "landClasses": land_classes,
+            "releaseStates": _release_states(),
+            "text": {
+                "loading": _("Loading the map…"),
+                "failed": _("This layer could not be loaded. Try again by moving the map."),
+                "zoomIn": _("Zoom in to see all."),
+                "grouped": _("grouped"),
+                "records": _("records"),
+                "open": _("Open the record"),
+                "close": _("Close"),
+                "zoomHere": _("Zoom in here"),
+                "more": _("and %(count)s more: zoom in to list them."),
+                "none": _("None in this view."),
+            },
+        }
+        context.update(
+            config=config,
+            layers=layers,
+            land_classes=land_classes,
+            release_states=_release_states(),
+        )
+        return context
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=status)
+
+
+@require_GET
+@gzip_page
+def layer_view(request, layer: str):
+    """GeoJSON of one layer: `?bbox=west,south,east,north` (degrees, WGS84) and `&zoom=N`."""
+    if not request.user.is_authenticated:
+        return _error(_("Log in to see the map's layers."), 401)
+    if layer not in selectors.LAYERS:
+        return _error(_("No such layer."), 404)
+    if layer not in selectors.readable_layers(request.user):
+        return _error(_("Your role does not read these records."), 403)
+    bbox = request.GET.get("bbox", "")
+    if not bbox:
+        return _error(_("Give the box as west,south,east,north in degrees (WGS84)."))
+    try:
+        box = parse_bbox(bbox)
+    except ValidationError as error:
+        return _error(" ".join(error.messages))
+    box.srid = 4326
+    try:
+        zoom = int(request.GET.get("zoom", ""))
+    except ValueError:
+        return _error(_("Give the zoom as a whole number from 0 to %(max)s.") % {"max": selectors.MAX_ZOOM})
+    if not 0 <= zoom <= selectors.MAX_ZOOM:
+        return _error(_("Give the zoom as a whole number from 0 to %(max)s.") % {"max": selectors.MAX_ZOOM})
+    result = selectors.layer_features(layer, request.user, box, zoom)
+    response = HttpResponse(result.as_json(layer, zoom), content_type="application/geo+json")
+    # Records change and differ by user: a browser may keep an answer for a moment, no shared cache.
+    response["Cache-Control"] = "private, max-age=30"
+    return response

@@ -1,0 +1,141 @@
+/* Pick a point on a map for a latitude/longitude field (core.forms.LatLonField).
+
+   Use: on a form page whose form has a LatLonField, load OpenLayers' full build, then this file:
+     {% block scripts %}<script src="{% static 'vendor/ol/ol.js' %}"></script>
+     <script src="{% static 'js/pick-point.js' %}"></script>{% endblock %}
+   Every `[data-point-picker]` (the widget template core/widgets/latlon.html, with its latitude
+   input first and longitude second) gets a small map under its inputs: a click or a tap fills
+   both inputs, and a point typed in the inputs moves the marker. Typing always works, without the
+   map, offline or by keyboard; on the focused map, the arrow keys move it and Enter takes its
+   centre. ol.css is added from beside ol.js when the page has not loaded it.
+
+   Settings from `<body>` data attributes (gis.context.map_settings): `data-tile-url` (base map;
+   none without it), `data-boundaries-url` (boundaries drawn for context), `data-map-extent`
+   ("west,south,east,north", the first view when the field is empty) and `data-map-text` (the
+   map's name and hint, translated). */
+(function () {
+  'use strict';
+  if (!window.ol) return;
+  var pickers = document.querySelectorAll('[data-point-picker]');
+  if (!pickers.length) return;
+  var settings = document.body.dataset;
+  var text = {};
+  try { text = JSON.parse(settings.mapText || '{}'); } catch (error) { text = {}; }
+
+  if (!document.querySelector('link[href*="vendor/ol/ol.css"]')) {
+    var script = document.querySelector('script[src*="vendor/ol/ol.js"]');
+    if (script) {
+      var link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = script.getAttribute('src').replace(/ol\.js(\?.*)?$/, 'ol.css');
+      document.head.appendChild(link);
+    }
+  }
+
+  var format = new ol.format.GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+  var markerStyle = new ol.style.Style({
+    image: new ol.style.Circle({ radius: 7, fill: new ol.style.Fill({ color: '#a4260e' }),
+                                 stroke: new ol.style.Stroke({ color: '#fff', width: 2 }) })
+  });
+
+  function number(value) {
+    // A French reader may type a decimal comma.
+    var parsed = parseFloat(String(value).trim().replace(',', '.'));
+    return isFinite(parsed) ? parsed : null;
+  }
+
+  function setValue(input, value) {
+    input.value = value.toFixed(6);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  pickers.forEach(function (picker, index) {
+    var inputs = picker.querySelectorAll('input');
+    if (inputs.length < 2) return;
+    var latitude = inputs[0], longitude = inputs[1];
+
+    var hint = document.createElement('p');
+    hint.className = 'hint';
+    hint.id = 'pick-point-hint-' + index;
+    hint.textContent = text.pickHint || '';
+    // Without the settings' words, the map is named after the two fields it fills.
+    var names = Array.prototype.map.call(picker.querySelectorAll('label'), function (l) { return l.textContent.trim(); });
+    var element = document.createElement('div');
+    element.className = 'pick-map';
+    element.setAttribute('role', 'region');
+    element.setAttribute('aria-label', text.pickLabel || names.join(' / '));
+    element.setAttribute('aria-describedby', hint.id);
+    element.tabIndex = 0;
+    element.style.cssText = 'flex-basis:100%;width:100%;height:240px;border:1px solid #c9ccd0;border-radius:4px;margin-top:.4rem;background:#f7f6f2';
+    hint.style.flexBasis = '100%';
+    picker.appendChild(element);
+    if (hint.textContent) picker.appendChild(hint); else element.removeAttribute('aria-describedby');
+
+    var marker = new ol.Feature();
+    var layers = [];
+    if (settings.tileUrl) {
+      layers.push(new ol.layer.Tile({ source: new ol.source.XYZ({ url: settings.tileUrl,
+        attributions: settings.tileAttribution || undefined }) }));
+    }
+    var boundaries = new ol.source.Vector();
+    layers.push(new ol.layer.Vector({ source: boundaries,
+      style: new ol.style.Style({ stroke: new ol.style.Stroke({ color: '#4f575e', width: 1.2 }) }) }));
+    layers.push(new ol.layer.Vector({ source: new ol.source.Vector({ features: [marker] }), style: markerStyle }));
+    var map = new ol.Map({
+      target: element,
+      layers: layers,
+      controls: ol.control.defaults.defaults({ rotate: false, attributionOptions: { collapsible: true } }),
+      interactions: ol.interaction.defaults.defaults({ mouseWheelZoom: false }),
+      view: new ol.View({ center: [0, 0], zoom: 2, maxZoom: 18 })
+    });
+
+    var extent = (settings.mapExtent || '').split(',').map(Number);
+    if (extent.length === 4 && extent.every(isFinite)) {
+      map.getView().fit(ol.proj.transformExtent(extent, 'EPSG:4326', 'EPSG:3857'), { size: map.getSize() });
+    }
+
+    function fromInputs(centre) {
+      var lat = number(latitude.value), lon = number(longitude.value);
+      if (lat === null || lon === null || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+        marker.setGeometry(undefined);
+        return;
+      }
+      var coordinate = ol.proj.fromLonLat([lon, lat]);
+      marker.setGeometry(new ol.geom.Point(coordinate));
+      if (centre) map.getView().animate({ center: coordinate, zoom: Math.max(map.getView().getZoom(), 11), duration: 0 });
+    }
+
+    function place(coordinate) {
+      var lonLat = ol.proj.toLonLat(coordinate);
+      setValue(latitude, lonLat[1]);
+      setValue(longitude, lonLat[0]);
+      marker.setGeometry(new ol.geom.Point(coordinate));
+    }
+
+    map.on('singleclick', function (event) { place(event.coordinate); });
+    element.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && event.target === element) {
+        event.preventDefault();
+        place(map.getView().getCenter());
+      }
+    });
+    [latitude, longitude].forEach(function (input) {
+      input.addEventListener('change', function () { fromInputs(true); });
+    });
+    fromInputs(true);
+
+    if (settings.boundariesUrl) {
+      map.once('rendercomplete', function () {
+        var view = map.getView();
+        var box = ol.proj.transformExtent(view.calculateExtent(map.getSize()), 'EPSG:3857', 'EPSG:4326');
+        var bbox = [Math.max(-180, box[0]), Math.max(-85, box[1]), Math.min(180, box[2]), Math.min(85, box[3])];
+        fetch(settings.boundariesUrl + '?bbox=' + bbox.map(function (v) { return v.toFixed(5); }).join(',') +
+              '&zoom=' + Math.max(0, Math.round(view.getZoom())), { credentials: 'same-origin' })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (answer) { if (answer) boundaries.addFeatures(format.readFeatures(answer)); })
+          .catch(function () { /* Context only. */ });
+      });
+    }
+  });
+})();
