@@ -17,10 +17,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(status, status=200 if status["ok"] else 503)
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
-
-
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """API clients get JSON for a mistyped URL too; people get the usual page."""
     if request.path.startswith("/api/"):

@@ -44,6 +44,10 @@ def test_swagger_ui_uses_local_static_files_only(client):
 
 
 def test_home_page_links_to_admin_and_api_docs(client):
+    # The home page is the dashboard: a visitor logs in first.
+    assert client.get("/")["Location"] == "/accounts/login/?next=/"
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "a-strong-pass-42"))
+
     response = client.get("/")
 
     assert response.status_code == 200
