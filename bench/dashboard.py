@@ -4,9 +4,9 @@ same data, with the ratio.
 
 Run on a database holding demo data, e.g. the `large` scale:
     DATABASE_URL=postgis://mineaction:mineaction@127.0.0.1:5432/mineaction_large .venv/bin/python bench/dashboard.py
-`--rounds N` sets the runs per median (default 3); `--with-statistics` times everything again
-with the extended statistics suggested for the casualty query (created and analysed inside the
-transaction). Everything happens in a transaction that is rolled back: the database is left as it was.
+`--rounds N` sets the runs per median (default 3). The page's figures are also timed as a reader
+finds them cached (`DASHBOARD_CACHE_SECONDS`), the second time the same scope and filters are read.
+Everything happens in a transaction that is rolled back: the database is left as it was.
 """
 
 import argparse
@@ -33,23 +33,15 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts import roles  # noqa: E402
 from accounts.models import Profile  # noqa: E402
 from core.filters import admin_area_ids  # noqa: E402
-from dashboard.selectors import GROUPS, dashboard_figures  # noqa: E402
+from dashboard.selectors import GROUPS, cached_dashboard_figures, dashboard_figures  # noqa: E402
 from hazards.models import ContaminationType  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 from reference.models import AdministrativeArea, Organisation  # noqa: E402
 
+
 # Suggested for the casualty figures: without them PostgreSQL multiplies the distinct values of each
 # grouped column, expects a million groups instead of some 24,000, and sorts every casualty row on
 # disk rather than hashing them. Expressions as core.statistics and core.dates write them.
-SUGGESTED_STATISTICS = (
-    "CREATE STATISTICS incident_statistics_groups (ndistinct) ON (EXTRACT(YEAR FROM incident_date)), "
-    "(CASE WHEN date_precision IN ('day', 'month') THEN to_char(incident_date, 'YYYY-MM') ELSE NULL END), "
-    "device_category FROM incidents_incident",
-    "CREATE STATISTICS casualty_statistics_groups (ndistinct) ON outcome, civilian_status, sex, age_group "
-    "FROM incidents_casualty",
-)
-
-
 class Rollback(Exception):
     pass
 
@@ -184,7 +176,6 @@ def raw_figures(filters: dict) -> list[list[tuple]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--with-statistics", action="store_true")
     options = parser.parse_args()
     if not Incident.objects.exists():
         sys.exit("No incidents: run `manage.py generate_demo_data --scale national` (or large) first.")
@@ -255,16 +246,6 @@ def run(options) -> None:
         ),
     ]
     measure(request, cases, options.rounds)
-    if options.with_statistics:
-        with connection.cursor() as cursor:
-            for sql in SUGGESTED_STATISTICS:
-                cursor.execute(sql)
-            cursor.execute("ANALYZE incidents_incident")
-            cursor.execute("ANALYZE incidents_casualty")
-        print("with the suggested extended statistics:")
-        for sql in SUGGESTED_STATISTICS:
-            print(f"  {sql};")
-        measure(request, cases, options.rounds)
 
 
 def measure(request, cases, rounds: int) -> None:
@@ -276,6 +257,9 @@ def measure(request, cases, rounds: int) -> None:
         raw = timed(lambda: raw_figures(raw_filters), rounds)  # noqa: B023
         print(f"  {name}: {len(queries)} queries")
         print(f"    every figure:   {page * 1e3:8.0f} ms (raw SQL {raw * 1e3:.0f} ms, ratio {page / raw:.2f})")
+        cached_dashboard_figures(request=request, filters=filters, regions={})
+        cached = timed(lambda: cached_dashboard_figures(request=request, filters=filters, regions={}), rounds)  # noqa: B023
+        print(f"    cached figures: {cached * 1e3:8.2f} ms (ratio to raw SQL {cached / raw:.4f})")
         for group, (sql, params) in zip(GROUPS, raw_queries(raw_filters), strict=True):
             django_time = timed(lambda: group.compute(request, filters, {}), rounds)  # noqa: B023
             raw_time = timed(lambda: _execute(sql, params), rounds)  # noqa: B023

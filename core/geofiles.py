@@ -18,7 +18,7 @@ from xml.parsers import expat
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LinearRing, MultiPolygon, Polygon
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 WGS84 = 4326
 MAX_BYTES = 2 * 1024 * 1024
@@ -239,12 +239,21 @@ def _geojson_object(data, found: _Found, *, depth: int) -> None:
         raise GeoFileError(_('The file is not valid GeoJSON: unknown type "%(type)s".') % {"type": kind[:40]})
 
 
+# What a GeoJSON coordinates array holds, as an error message names it.
+_LISTS = {
+    "rings": pgettext_lazy("GeoJSON coordinates", "rings"),
+    "positions": pgettext_lazy("GeoJSON coordinates", "positions"),
+    "lines": pgettext_lazy("GeoJSON coordinates", "lines"),
+    "polygons": pgettext_lazy("GeoJSON coordinates", "polygons"),
+}
+
+
 def _geojson_geometry(kind: str, coordinates, found: _Found) -> None:
     def listed(value, what: str) -> list:
         if not isinstance(value, list):
             raise GeoFileError(
                 _("The file is not valid GeoJSON: the coordinates of a %(type)s are not %(what)s.")
-                % {"type": kind, "what": what}
+                % {"type": kind, "what": _LISTS[what]}
             )
         return value
 

@@ -111,7 +111,8 @@ def navigation(request: HttpRequest) -> dict:
     items += [(_("Approval queue"), "approval-queue")]
     if policy.may_merge(user):
         items.append((_("Reconciliation"), "reconciliation"))
-    items.append((_("Data quality"), "quality:report"))
+    if is_authority(user):
+        items.append((_("Data quality"), "quality:report"))
     menu = []
     for label, url_name in items:
         try:

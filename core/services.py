@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.statistics import statistics_changed
 
 M = TypeVar("M", bound=models.Model)
 
@@ -75,7 +76,9 @@ def editable_fields(model: type[models.Model], *, exclude: set[str] = frozenset(
 
 
 def stamp(instance: models.Model, user: Any) -> None:
-    """Record who changed the record (the first writer is its creator) and raise its version."""
+    """Record who changed the record (the first writer is its creator) and raise its version.
+    Every service stamps what it saves: the figures' generation moves on too (core.statistics)."""
+    statistics_changed()
     if user is not None and getattr(user, "pk", None):
         if instance._state.adding:
             instance.created_by = user
@@ -185,3 +188,4 @@ def part_delete(*, part: models.Model, user: Any) -> None:
     with recorded(user=user, action="delete"):
         owner_touch(part, user)
         part.delete()
+    statistics_changed()

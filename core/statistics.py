@@ -8,9 +8,12 @@ counts, and an administrative area is grouped by its P-code, at the level asked,
 boundary version of an area counts under one code. One SQL query per request.
 """
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, CharField, F, Func, QuerySet, Value, When
 
 from core.models import RecordStatus
@@ -120,3 +123,33 @@ def _plain(value):
 def measure_totals(results: Sequence[Mapping[str, Any]], measures: Sequence[str]) -> dict[str, Any]:
     """The measures summed over every row: the figures of the whole selection."""
     return {name: _plain(sum(row[name] or 0 for row in results)) for name in measures}
+
+
+# --- Generation of the figures ---------------------------------------------------------------
+
+GENERATION_KEY = "statistics:generation"
+logger = logging.getLogger(__name__)
+
+
+def statistics_generation() -> int:
+    """A number that changes whenever a write through the services may change a figure: what a
+    cache of figures (the dashboard's) puts in its keys, so that an approval shows at once."""
+    try:
+        return cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    except Exception:
+        logger.warning("The cache cannot be read: figures are computed afresh.", exc_info=True)
+        return 0
+
+
+def statistics_changed() -> None:
+    """Called by the services after a write: the figures' generation moves on once it committed."""
+    transaction.on_commit(_next_generation)
+
+
+def _next_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, timeout=None)
+    except Exception:
+        logger.warning("The cache cannot be written: cached figures wait for their expiry.", exc_info=True)

@@ -19,6 +19,7 @@ from core.exceptions import ApplicationError, RecordChanged
 from core.history import recorded
 from core.models import RecordStatus, Removal
 from core.services import clean_text
+from core.statistics import statistics_changed
 
 REASON_MAX_LENGTH = 500
 
@@ -121,6 +122,7 @@ def record_transition(*, record: Model, user, action: str, reason: str = "", ver
 
 
 def _after_change(record: Model) -> None:
+    statistics_changed()
     # The national picture follows approvals (a hazard's remaining area and status).
     hook = registry.get(record).on_status_change
     if hook is not None:

@@ -9,13 +9,17 @@ statistics select them, their items counted by category).
 """
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.http import HttpRequest, QueryDict
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import is_authority
@@ -23,7 +27,7 @@ from assistance.api.statistics import AssistanceStatisticsView
 from assistance.models import AssistanceService
 from core.api.statistics import STATISTICS_PERMISSION, StatisticsView
 from core.selectors import records_visible
-from core.statistics import grouped_statistics, measure_totals
+from core.statistics import grouped_statistics, measure_totals, statistics_generation
 from education.api.statistics import RiskEducationStatisticsView
 from hazards.api.statistics import HazardAreaStatisticsView, LandReleaseStatisticsView
 from hazards.models import ContaminationType, ItemFound
@@ -537,9 +541,38 @@ def dashboard_figures(
     return figures
 
 
-def dashboard_figure(*, slug: str, request: HttpRequest, filters, regions) -> Figure:
-    """One figure (for its CSV), computing only its own query. LookupError for an unknown slug."""
-    for group in GROUPS:
-        if slug in group.slugs:
-            return next(figure for figure in group.compute(request, filters, regions) if figure.slug == slug)
-    raise LookupError(slug)
+def _scope(user) -> str:
+    """Who reads the same figures: the authority (or its staff limited to some régions), or one
+    organisation's staff."""
+    from accounts.selectors import user_organisation
+    from core.selectors import user_regions
+
+    if is_authority(user):
+        return "authority:" + ",".join(str(pk) for pk in sorted(user_regions(user)))
+    organisation = user_organisation(user)
+    return f"organisation:{organisation.pk if organisation else '-'}"
+
+
+def cached_dashboard_figures(
+    *, request: HttpRequest, filters: Mapping[str, str], regions: Mapping[str, str]
+) -> dict[str, Figure]:
+    """`dashboard_figures`, kept for `DASHBOARD_CACHE_SECONDS` per reader's scope, filters and
+    language. A write through the services starts a new generation of keys (core.statistics): an
+    approval shows at once; only data loaded around the services waits for the expiry."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return dashboard_figures(request=request, filters=filters, regions=regions)
+    generation = statistics_generation()
+    parts = [
+        str(generation),
+        get_language() or "",
+        _scope(request.user),
+        *sorted(f"{k}={v}" for k, v in filters.items()),
+    ]
+    key = "dashboard:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    figures = cache.get(key) if generation else None
+    if figures is None:
+        figures = dashboard_figures(request=request, filters=filters, regions=regions)
+        if generation:
+            cache.set(key, figures, timeout=seconds)
+    return figures

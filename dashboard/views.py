@@ -17,8 +17,7 @@ from dashboard.selectors import (
     FIGURE_SLUGS,
     Figure,
     InvalidFilters,
-    dashboard_figure,
-    dashboard_figures,
+    cached_dashboard_figures,
     may_read_statistics,
 )
 from reference.models import area_name
@@ -159,7 +158,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if allowed and (not form.is_bound or form.is_valid()):
         filters = form.filters()
         try:
-            figures = dashboard_figures(request=request, filters=filters, regions=regions)
+            figures = cached_dashboard_figures(request=request, filters=filters, regions=regions)
         except InvalidFilters as exc:
             # The form checks what the statistics' filter sets check; should one still refuse, say so.
             form.add_error(None, "; ".join(str(message) for messages in exc.args[0].values() for message in messages))
@@ -189,7 +188,7 @@ def figure_csv(request: HttpRequest, slug: str) -> HttpResponse:
         errors = [f"{name}: {' '.join(messages)}" for name, messages in form.errors.items()]
         return HttpResponse("\n".join(errors), status=400, content_type=text)
     try:
-        figure = dashboard_figure(slug=slug, request=request, filters=form.filters(), regions=regions)
+        figure = cached_dashboard_figures(request=request, filters=form.filters(), regions=regions)[slug]
     except InvalidFilters as exc:
         return HttpResponse(str(exc), status=400, content_type=text)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import LatLonField
@@ -76,8 +77,14 @@ class HazardAreaForm(ServiceValidatedForm):
     geometry_file = forms.FileField(
         label=_("Load the polygon from a file"),
         required=False,
-        help_text=_("GPX, KML or GeoJSON, at most %(size)s MB. A file replaces what is drawn or pasted.")
-        % {"size": MAX_BYTES // 1024 // 1024},
+        # Filled in when shown, in the reader's language (a lazy text formatted here would be English).
+        help_text=lazy(
+            lambda: (
+                _("GPX, KML or GeoJSON, at most %(size)s MB. A file replaces what is drawn or pasted.")
+                % {"size": MAX_BYTES // 1024 // 1024}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ".gpx,.kml,.geojson,.json"}),
     )
     geometry = PolygonTextField(

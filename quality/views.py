@@ -9,7 +9,7 @@ from quality.selectors import CHECKS, DEFAULT_LIMIT, GROUPS, data_quality_report
 
 
 @require_GET
-@login_required(login_url="admin:login")
+@login_required
 def report(request: HttpRequest) -> HttpResponse:
     """The data-quality report, for the authority's staff who correct the national database."""
     if not is_authority(request.user):

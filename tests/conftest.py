@@ -78,6 +78,15 @@ def partner_user(django_user_model, partner_a):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: throttle counters, and figures cached under a
+    generation number another test's rolled-back records produced."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def messages_in_english():
     """Rule messages are asserted in English; pages choose their language per request."""
     from django.utils import translation

@@ -185,6 +185,10 @@ if _bool("BEHIND_PROXY", default=False):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
     AXES_IPWARE_PROXY_COUNT = 1
 
+# Seconds the dashboard keeps its figures per reader's scope, filters and language; every write
+# through the services starts new ones at once. 0: computed for every page.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+
 # The map's background tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: none,
 # the map draws only the boundaries, hazards and incidents of our own database (works offline).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

@@ -1,16 +1,10 @@
 """Personas of the partner API: an authority officer, partner A, partner B, anonymous."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts import roles
 from accounts.models import Profile
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counters():
-    cache.clear()
 
 
 def _member(django_user_model, username: str, organisation, role: str):
