@@ -12,6 +12,10 @@ class LatLonWidget(forms.MultiWidget):
 
     template_name = "core/widgets/latlon.html"
 
+    class Media:
+        # A button that opens a map to pick the point; OpenLayers is fetched only then.
+        js = ("js/pick-point.js",)
+
     def __init__(self, attrs=None):
         number = {"inputmode": "decimal", "autocomplete": "off", "class": "coordinate"}
         super().__init__([forms.TextInput(attrs=number), forms.TextInput(attrs=number)], attrs)

@@ -17,6 +17,7 @@ def _extent() -> str:
 
 def _text() -> str:
     return json.dumps({
+        "pickOpen": _("Pick the point on a map"),
         "pickLabel": _("Map: click or tap to fill in the latitude and longitude"),
         "pickHint": _("Click or tap the map to place the point, or press Enter on the map to take its centre; "
                       "you can also type the coordinates."),

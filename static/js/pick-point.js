@@ -1,10 +1,11 @@
 /* Pick a point on a map for a latitude/longitude field (core.forms.LatLonField).
 
-   Use: on a form page whose form has a LatLonField, load OpenLayers' full build, then this file:
-     {% block scripts %}<script src="{% static 'vendor/ol/ol.js' %}"></script>
-     <script src="{% static 'js/pick-point.js' %}"></script>{% endblock %}
+   Use: on a form page whose form has a LatLonField, load this file:
+     {% block scripts %}<script src="{% static 'js/pick-point.js' %}" defer></script>{% endblock %}
    Every `[data-point-picker]` (the widget template core/widgets/latlon.html, with its latitude
-   input first and longitude second) gets a small map under its inputs: a click or a tap fills
+   input first and longitude second) gets a button that opens a small map under its inputs;
+   OpenLayers (static/vendor/ol/ol.js, beside this file's folder) is fetched only then, so a form
+   stays light on a slow link for whoever types the coordinates. A click or a tap on the map fills
    both inputs, and a point typed in the inputs moves the marker. Typing always works, without the
    map, offline or by keyboard; on the focused map, the arrow keys move it and Enter takes its
    centre. ol.css is added from beside ol.js when the page has not loaded it.
@@ -15,27 +16,50 @@
    map's name and hint, translated). */
 (function () {
   'use strict';
-  if (!window.ol) return;
   var pickers = document.querySelectorAll('[data-point-picker]');
   if (!pickers.length) return;
   var settings = document.body.dataset;
   var text = {};
   try { text = JSON.parse(settings.mapText || '{}'); } catch (error) { text = {}; }
+  // static/js/pick-point.js -> static/vendor/ol/
+  var here = document.currentScript ? document.currentScript.getAttribute('src') : '';
+  var vendor = here.replace(/js\/pick-point\.js(\?.*)?$/, 'vendor/ol/');
+  var format, markerStyle;
 
-  if (!document.querySelector('link[href*="vendor/ol/ol.css"]')) {
-    var script = document.querySelector('script[src*="vendor/ol/ol.js"]');
-    if (script) {
+  function withOpenLayers(callback) {
+    if (window.ol) { callback(); return; }
+    if (!document.querySelector('link[href*="vendor/ol/ol.css"]')) {
       var link = document.createElement('link');
       link.rel = 'stylesheet';
-      link.href = script.getAttribute('src').replace(/ol\.js(\?.*)?$/, 'ol.css');
+      link.href = vendor + 'ol.css';
       document.head.appendChild(link);
     }
+    var script = document.createElement('script');
+    script.src = vendor + 'ol.js';
+    script.onload = callback;
+    document.head.appendChild(script);
   }
 
-  var format = new ol.format.GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
-  var markerStyle = new ol.style.Style({
-    image: new ol.style.Circle({ radius: 7, fill: new ol.style.Fill({ color: '#a4260e' }),
-                                 stroke: new ol.style.Stroke({ color: '#fff', width: 2 }) })
+  pickers.forEach(function (picker, index) {
+    var open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'small pick-open';
+    open.textContent = text.pickOpen || 'Map';
+    open.style.flexBasis = '100%';
+    open.style.maxWidth = 'max-content';
+    picker.appendChild(open);
+    open.addEventListener('click', function () {
+      open.disabled = true;
+      withOpenLayers(function () {
+        open.remove();
+        format = format || new ol.format.GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+        markerStyle = markerStyle || new ol.style.Style({
+          image: new ol.style.Circle({ radius: 7, fill: new ol.style.Fill({ color: '#a4260e' }),
+                                       stroke: new ol.style.Stroke({ color: '#fff', width: 2 }) })
+        });
+        setUp(picker, index);
+      });
+    });
   });
 
   function number(value) {
@@ -50,7 +74,7 @@
     input.dispatchEvent(new Event('change', { bubbles: true }));
   }
 
-  pickers.forEach(function (picker, index) {
+  function setUp(picker, index) {
     var inputs = picker.querySelectorAll('input');
     if (inputs.length < 2) return;
     var latitude = inputs[0], longitude = inputs[1];
@@ -137,5 +161,5 @@
           .catch(function () { /* Context only. */ });
       });
     }
-  });
+  }
 })();

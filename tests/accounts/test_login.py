@@ -48,7 +48,9 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(client,
     for _ in range(3):
         client.post("/accounts/login/", {"username": "moussa.partner", "password": "wrong"})
 
-    locked = client.post("/accounts/login/", {"username": "moussa.partner", "password": "pw-partner-1"})
+    locked = client.post(
+        "/accounts/login/", {"username": "moussa.partner", "password": "pw-partner-1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
@@ -84,7 +86,7 @@ def test_the_api_token_endpoint_answers_json_when_locked(client, partner_user):
 
     locked = client.post(
         "/api/v1/auth/token/", {"username": "moussa.partner", "password": "pw-partner-1"},
-        content_type="application/json",
+        content_type="application/json", HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
 
     assert locked.status_code == 429

@@ -1,8 +1,6 @@
-"""Personas of the dashboard, and the browser fixtures of tests/browser."""
+"""Personas of the dashboard."""
 
 import pytest
-
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401
 
 
 def _member(django_user_model, username: str, organisation, role: str):
