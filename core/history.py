@@ -25,6 +25,9 @@ ACTION_LABELS = {
     "withdraw": gettext_lazy("withdrawn"),
     "pseudonymise": gettext_lazy("pseudonymised"),
 }
+# A row event written outside a named act (a figure recomputed after an approval) reads by its kind.
+ROW_EVENT_LABELS = {"insert": ACTION_LABELS["create"], "update": ACTION_LABELS["update"],
+                    "delete": ACTION_LABELS["delete"]}  # fmt: skip
 
 
 def history_trackers() -> tuple:
@@ -62,7 +65,8 @@ def record_history(record) -> list[SimpleNamespace]:
                 pgh_label=event.pgh_label,
                 pgh_context_id=event.pgh_context_id,
                 pgh_context=event.pgh_context or {},
-                action_label=ACTION_LABELS.get((event.pgh_context or {}).get("action"), event.pgh_label),
+                action_label=ACTION_LABELS.get((event.pgh_context or {}).get("action"))
+                or ROW_EVENT_LABELS.get(event.pgh_label, event.pgh_label),
                 pgh_diff=dict(event.pgh_diff or {}),
             )
         )

@@ -163,6 +163,7 @@ class RecordListView(LoginRequiredMixin, TemplateView):
         for name in ("page", "ordering"):
             data.pop(name, None)
         filterset = self.filterset_class(data=data or None, queryset=self.records(), request=self.request)
+        _labels_in_the_readers_language(filterset)
         queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else self.records().none()
         if not filterset.is_bound:
             queryset = self.records()
@@ -224,6 +225,15 @@ class RecordListView(LoginRequiredMixin, TemplateView):
         return [
             column[1](record) if isinstance(column, tuple) else display_value(record, column) for column in self.columns
         ]
+
+
+def _labels_in_the_readers_language(filterset) -> None:
+    """django-filter keeps a label it derived from the model once read (the API's schema reads them)
+    as text in that moment's language; a label given as a lazy translation is kept, a derived one is
+    derived again for this reader."""
+    for filter_ in filterset.filters.values():
+        if isinstance(filter_._label, str):
+            filter_._label = None
 
 
 def display_value(record: Model, name: str):

@@ -54,7 +54,8 @@
       // Right to left: values grow leftwards, and the value axis stands on the right.
       reverse: rtl && spec.horizontal,
       position: rtl && !spec.horizontal ? "right" : undefined,
-      ticks: { callback: function (value) { return numbers.format(value); } }
+      // Counts step by whole numbers; areas keep the figure's decimals (2 at most in km²).
+      ticks: { precision: spec.decimals, callback: function (value) { return numbers.format(value); } }
     };
     scales[labelAxis] = {
       stacked: spec.stacked,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.pages.records import AUTHORITY_PAGES, every_page, one_of_each
+from tests.pages.records import AUTHORITY_PAGES, approve_all, every_page, one_of_each
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,9 +132,8 @@ def test_a_reported_incident_reaches_the_dashboard_and_the_map(browser, live_ser
 
 
 def test_screenshots_of_the_main_pages_in_french_on_a_desktop_and_a_phone(browser, live_server, people):
-    one_of_each(
-        partner=people["partner_data_manager"], organisation=people["partner_data_manager"].profile.organisation
-    )
+    partner = people["partner_data_manager"]
+    approve_all(one_of_each(partner=partner, organisation=partner.profile.organisation))
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context = _context(browser, viewport)
         page = context.new_page()

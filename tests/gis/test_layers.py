@@ -194,7 +194,7 @@ def test_anonymous_and_unknown_layers_are_refused_in_json(client, officer):
     response = client.get("/map/layers/incidents/", {"bbox": COUNTRY, "zoom": 5})
     assert (response.status_code, response["Content-Type"]) == (401, "application/json")
     client.force_login(officer)
-    response = client.get("/map/layers/casualties/", {"bbox": COUNTRY, "zoom": 5})
+    response = client.get("/map/layers/casualties/", {"bbox": COUNTRY, "zoom": 5}, HTTP_ACCEPT_LANGUAGE="en")
     assert (response.status_code, response.json()) == (404, {"detail": "No such layer."})
 
 

@@ -7,6 +7,14 @@ from community.models import CommunityReport
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client():
+    """Pages answer in the request's language: these tests read them in English."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 def _form(**overrides):
     data = {
         "organisation": "",

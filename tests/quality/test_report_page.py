@@ -20,7 +20,7 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client):
     response = client.get(URL)
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/login/?next=/quality/"
+    assert response["Location"] == "/accounts/login/?next=/quality/"
 
 
 def test_a_partner_is_refused(client, partner_member):
