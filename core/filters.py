@@ -61,22 +61,37 @@ class RecordFilterSet(django_filters.FilterSet):
     """The record type's fields (date, région path) come from its registry entry
     (core.registry); a subclass's `Meta` may name others."""
 
-    status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text=_("Workflow status."))
+    # Labels are given: a page's filter form shows them (derived ones would read "[invalid name]").
+    status = django_filters.MultipleChoiceFilter(
+        choices=RecordStatus.choices, label=_("Status"), help_text=_("Workflow status.")
+    )
     organisation = AcronymFilter(
         field_name="organisation__acronym",
         queryset=Organisation.objects.all(),
         to_field_name="acronym",
+        label=_("Organisation"),
         help_text=_("Acronym of the organisation."),
     )
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text=_("Records changed at or after this time (for sync).")
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Changed since"),
+        help_text=_("Records changed at or after this time (for sync)."),
     )
     admin_area = django_filters.CharFilter(
-        method="filter_admin_area", help_text=_("P-code of an administrative area; its sub-areas are included.")
+        method="filter_admin_area",
+        label=_("Administrative area"),
+        help_text=_("P-code of an administrative area; its sub-areas are included."),
     )
-    date_after = django_filters.DateFilter(method="filter_date_after", help_text=_("On or after this date."))
-    date_before = django_filters.DateFilter(method="filter_date_before", help_text=_("On or before this date."))
-    external_id = django_filters.CharFilter(help_text=_("The reporting organisation's own identifier."))
+    date_after = django_filters.DateFilter(
+        method="filter_date_after", label=_("From"), help_text=_("On or after this date.")
+    )
+    date_before = django_filters.DateFilter(
+        method="filter_date_before", label=_("To"), help_text=_("On or before this date.")
+    )
+    external_id = django_filters.CharFilter(
+        label=_("External identifier"), help_text=_("The reporting organisation's own identifier.")
+    )
 
     class Meta:
         fields = ()
@@ -117,7 +132,9 @@ class RecordFilterSet(django_filters.FilterSet):
 
 
 def category_filter(choices, field_name: str) -> django_filters.MultipleChoiceFilter:
-    return django_filters.MultipleChoiceFilter(field_name=field_name, choices=choices, help_text=_("Category."))
+    return django_filters.MultipleChoiceFilter(
+        field_name=field_name, choices=choices, label=_("Category"), help_text=_("Category.")
+    )
 
 
 def bbox_filter(field_name: str) -> BBoxFilter:

@@ -28,6 +28,7 @@ from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
 from core.admin import add_errors, format_area, scoped
 from core.exceptions import ApplicationError, RecordChanged
+from core.history import ACTION_LABELS as DONE_LABELS
 from core.history import record_history_for
 from core.models import ReportedRecord
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_transition
@@ -97,22 +98,30 @@ def record_urls(name: str, *, list_view, detail_view, create_view=None, update_v
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The menu (a context processor): the dashboard, the map, each record type the user may
-    read, and the authority's work lists."""
+    """The menu (a context processor): the dashboard, the map, the record types the user may read
+    (one drop-down, so that the menu fits a laptop's and a phone's width), and the work lists."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = [(_("Dashboard"), "home"), (_("Map"), "map")]
-    items += [
+    records = [
         (entry.label, f"{entry.name}-list")
         for entry in pages_entries()
         if user.has_perm(registry.get(entry.model).permission("view"))
     ]
-    items += [(_("Approval queue"), "approval-queue")]
+    work = [(_("Approval queue"), "approval-queue")]
     if policy.may_merge(user):
-        items.append((_("Reconciliation"), "reconciliation"))
+        work.append((_("Reconciliation"), "reconciliation"))
     if is_authority(user):
-        items.append((_("Data quality"), "quality:report"))
+        work.append((_("Data quality"), "quality:report"))
+    menu = _menu_items(request, [(_("Dashboard"), "home"), (_("Map"), "map")])
+    children = _menu_items(request, records)
+    if children:
+        menu.append({"label": _("Records"), "children": children, "current": any(c["current"] for c in children)})
+    menu += _menu_items(request, work)
+    return {"navigation": menu}
+
+
+def _menu_items(request: HttpRequest, items: list[tuple]) -> list[dict]:
     menu = []
     for label, url_name in items:
         try:
@@ -121,7 +130,7 @@ def navigation(request: HttpRequest) -> dict:
             continue
         current = request.path == url if url == "/" else request.path.startswith(url)
         menu.append({"label": label, "url": url, "current": current})
-    return {"navigation": menu}
+    return menu
 
 
 # --- Lists ---------------------------------------------------------------------------------
@@ -228,12 +237,13 @@ class RecordListView(LoginRequiredMixin, TemplateView):
 
 
 def _labels_in_the_readers_language(filterset) -> None:
-    """django-filter keeps a label it derived from the model once read (the API's schema reads them)
-    as text in that moment's language; a label given as a lazy translation is kept, a derived one is
-    derived again for this reader."""
+    """django-filter keeps a label it derived from the model, and the form field built with it, once
+    read (the API's schema reads them) in that moment's language: both are made again for this
+    reader; a label given as a lazy translation is kept."""
     for filter_ in filterset.filters.values():
         if isinstance(filter_._label, str):
             filter_._label = None
+        filter_.__dict__.pop("_field", None)
 
 
 def display_value(record: Model, name: str):
@@ -370,8 +380,9 @@ class TransitionView(LoginRequiredMixin, View):
         except PermissionDenied as exc:
             messages.error(request, f"{record}: {exc}")
         else:
-            label = ACTION_LABELS.get(action, action)
-            messages.success(request, _("%(record)s: %(action)s done.") % {"record": record, "action": label})
+            # "submitted", "approved": the act as the record's history names it.
+            label = DONE_LABELS.get(action, action)
+            messages.success(request, _("%(record)s: %(action)s.") % {"record": record, "action": label})
         return HttpResponseRedirect(target)
 
 

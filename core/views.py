@@ -26,8 +26,8 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 # The oldest waiting records a queue shows per record type (the rest are in the record type's list,
 # filtered by status), and the approved ones offered for reopening: a page light enough for slow links.
-QUEUE_ROWS = 25
-RECENTLY_APPROVED_ROWS = 10
+QUEUE_ROWS = 10
+RECENTLY_APPROVED_ROWS = 5
 
 
 class _QueueActions:

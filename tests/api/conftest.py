@@ -4,16 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import roles
-from accounts.models import Profile
-
-
-def _member(django_user_model, username: str, organisation, role: str):
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user(username, password=f"pw-{username}-42")
-    Profile.objects.create(user=user, organisation=organisation)
-    user.groups.add(Group.objects.get(name=role))
-    return user
+from tests.people import member
 
 
 def _client(user) -> APIClient:
@@ -28,25 +19,25 @@ def _client(user) -> APIClient:
 
 @pytest.fixture
 def officer_user(django_user_model, authority):
-    return _member(django_user_model, "awa", authority, roles.IM_OFFICER)
+    return member(django_user_model, "awa", authority, roles.IM_OFFICER)
 
 
 @pytest.fixture
 def alice(django_user_model, partner_a):
     """Partner A's data manager."""
-    return _member(django_user_model, "alice", partner_a, roles.PARTNER_DATA_MANAGER)
+    return member(django_user_model, "alice", partner_a, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture
 def bob(django_user_model, partner_a):
     """A second user of partner A."""
-    return _member(django_user_model, "bob", partner_a, roles.PARTNER_DATA_MANAGER)
+    return member(django_user_model, "bob", partner_a, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture
 def charlie(django_user_model, partner_b):
     """Partner B: should have no access to partner A's drafts."""
-    return _member(django_user_model, "charlie", partner_b, roles.PARTNER_DATA_MANAGER)
+    return member(django_user_model, "charlie", partner_b, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture

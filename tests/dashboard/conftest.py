@@ -2,16 +2,7 @@
 
 import pytest
 
-
-def _member(django_user_model, username: str, organisation, role: str):
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Profile
-
-    user = django_user_model.objects.create_user(username, password=f"pw-{username}-42")
-    Profile.objects.create(user=user, organisation=organisation)
-    user.groups.add(Group.objects.get(name=role))
-    return user
+from tests.people import member
 
 
 @pytest.fixture
@@ -19,7 +10,7 @@ def awa(django_user_model, authority):
     """The authority's information management officer."""
     from accounts import roles
 
-    return _member(django_user_model, "awa", authority, roles.IM_OFFICER)
+    return member(django_user_model, "awa", authority, roles.IM_OFFICER)
 
 
 @pytest.fixture
@@ -27,7 +18,7 @@ def alice(django_user_model, partner_a):
     """Partner A's data manager."""
     from accounts import roles
 
-    return _member(django_user_model, "alice", partner_a, roles.PARTNER_DATA_MANAGER)
+    return member(django_user_model, "alice", partner_a, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture
@@ -35,7 +26,7 @@ def charlie(django_user_model, partner_b):
     """Partner B's data manager: should not see partner A's drafts counted."""
     from accounts import roles
 
-    return _member(django_user_model, "charlie", partner_b, roles.PARTNER_DATA_MANAGER)
+    return member(django_user_model, "charlie", partner_b, roles.PARTNER_DATA_MANAGER)
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def victor(django_user_model, partner_b):
     """A viewer: aggregates only."""
     from accounts import roles
 
-    return _member(django_user_model, "victor", partner_b, roles.VIEWER)
+    return member(django_user_model, "victor", partner_b, roles.VIEWER)
 
 
 @pytest.fixture
@@ -51,4 +42,4 @@ def fatou(django_user_model, partner_a):
     """A partner's field user: submits reports, reads no statistics."""
     from accounts import roles
 
-    return _member(django_user_model, "fatou", partner_a, roles.PARTNER_FIELD_USER)
+    return member(django_user_model, "fatou", partner_a, roles.PARTNER_FIELD_USER)

@@ -3,6 +3,7 @@
 import pytest
 
 from community.models import CommunityReport
+from tests.people import member
 
 pytestmark = pytest.mark.django_db
 
@@ -58,19 +59,13 @@ def test_a_partner_reports_through_the_form_and_sees_errors_next_to_fields(clien
     assert report.reference in listing
 
 
-def test_another_partner_cannot_reach_a_draft_through_any_page(client, partner_user, partner_a, django_user_model):
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Profile
-    from reference.models import Organisation
-
+def test_another_partner_cannot_reach_a_draft_through_any_page(
+    client, partner_user, partner_a, partner_b, django_user_model
+):
     client.force_login(partner_user)
     client.post("/community-reports/new/", _form(organisation=partner_a.pk), follow=True)
     report = CommunityReport.objects.get()
-    other = django_user_model.objects.create_user("other.partner", password="x")
-    Profile.objects.create(user=other, organisation=Organisation.objects.get(acronym="DRC"))
-    other.groups.add(Group.objects.get(name="partner_data_manager"))
-    client.force_login(other)
+    client.force_login(member(django_user_model, "other.partner", partner_b, "partner_data_manager"))
 
     assert report.reference not in client.get("/community-reports/").content.decode()
     assert client.get(f"/community-reports/{report.pk}/").status_code == 404

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from tests.core.test_languages import RIGHT_TO_LEFT, _assert_in_language, _untranslated
 from tests.pages.records import AUTHORITY_PAGES, every_page, one_of_each
+from tests.people import member
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +59,7 @@ def test_the_login_pages_are_in_every_language(client):
 
 
 def test_a_partner_reaches_no_page_of_another_organisations_drafts(client, records, django_user_model, partner_b):
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Profile
-
-    other = django_user_model.objects.create_user("charlie.partner", password="x")
-    Profile.objects.create(user=other, organisation=partner_b)
-    other.groups.add(Group.objects.get(name="partner_data_manager"))
-    client.force_login(other)
+    client.force_login(member(django_user_model, "charlie.partner", partner_b, "partner_data_manager"))
 
     for name, record in records.items():
         assert client.get(f"/{name}/{record.pk}/").status_code == 404, name

@@ -77,7 +77,7 @@ def test_the_officer_approves_a_submitted_record_from_the_queue(client, officer,
     assert done.redirect_chain == [(QUEUE, 302)]
     submitted.refresh_from_db()
     assert submitted.status == RecordStatus.APPROVED
-    assert f"{submitted.reference}: approve done." in done.content.decode()
+    assert f"{submitted.reference}: approved." in done.content.decode()
     assert _forms(done.content.decode(), submitted).keys() == {"reopen"}
 
 
@@ -199,9 +199,9 @@ def test_the_queue_runs_a_bounded_number_of_queries_for_35_records(client, offic
     many = _queue_queries(client, django_assert_max_num_queries, 60)
 
     page = client.get(QUEUE).content.decode()
-    # The 25 oldest are shown, with the way to the others.
-    assert page.count('name="action" value="approve"') == 25
-    assert "The 25 oldest are shown." in page
+    # The 10 oldest are shown, with the way to the others.
+    assert page.count('name="action" value="approve"') == 10
+    assert "The 10 oldest are shown." in page
     assert 'href="/risk-education/?status=submitted"' in page
     # Counting the cut list is one query; one more organisation among the records asks the policy
     # once more per action (withdraw, approve, reject), not per row.
