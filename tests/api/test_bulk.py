@@ -369,9 +369,9 @@ def country_again(transactional_db):
 def test_batches_and_single_posts_sent_at_once_store_each_record_once(country_again, django_user_model):
     from accounts import roles
     from reference.models import Organisation
-    from tests.api.conftest import _member
+    from tests.people import member
 
-    client = _client(_member(django_user_model, "alice", Organisation.objects.get(acronym="HI"),
+    client = _client(member(django_user_model, "alice", Organisation.objects.get(acronym="HI"),
                              roles.PARTNER_DATA_MANAGER))  # fmt: skip
     records = [incident_payload(external_id=f"RACE-{n}") for n in range(5)]
     senders = [

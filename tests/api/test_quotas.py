@@ -10,7 +10,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from accounts import roles
 from accounts.models import ApiQuota
-from tests.api.conftest import _member
+from tests.people import member
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_other_rates_are_refused(partner_a, rate):
 
 
 def test_the_authority_administrator_sets_limits_in_the_admin(client, django_user_model, authority, partner_a):
-    administrator = _member(django_user_model, "adama", authority, roles.AUTHORITY_ADMINISTRATOR)
+    administrator = member(django_user_model, "adama", authority, roles.AUTHORITY_ADMINISTRATOR)
     administrator.is_staff = True
     administrator.save()
     client.force_login(administrator)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from accounts import roles
 from incidents.models import Incident
 from reference.models import AdministrativeArea
-from tests.api.conftest import _client, _member
+from tests.api.conftest import _client
 from tests.api.helpers import GAO_POINT, MOPTI_POINT, approve, incident_payload
 from tests.geo import square
+from tests.people import member
 
 pytestmark = pytest.mark.django_db
 
@@ -194,20 +195,20 @@ def test_filters_narrow_the_count(api_charlie, incidents, query, total):
 def test_staff_limited_to_a_region_count_in_it_only(django_user_model, authority, incidents):
     from accounts.models import Profile
 
-    gao_officer = _member(django_user_model, "oumar", authority, roles.IM_OFFICER)
+    gao_officer = member(django_user_model, "oumar", authority, roles.IM_OFFICER)
     Profile.objects.get(user=gao_officer).regions.add(AdministrativeArea.objects.get(pcode="ML07"))
     body = _get(_client(gao_officer), "group_by=admin_area&include_submitted=true")
     assert body["results"] == [{"admin_area": "ML07", "count": 2}]
 
 
 def test_who_reads_statistics(django_user_model, partner_a, incidents, api_anonymous):
-    field_user = _client(_member(django_user_model, "fanta", partner_a, roles.PARTNER_FIELD_USER))
+    field_user = _client(member(django_user_model, "fanta", partner_a, roles.PARTNER_FIELD_USER))
     refused = field_user.get(f"{URL}?group_by=year")
     assert (refused.status_code, refused.json()) == (403, {"detail": "Your role does not read statistics."})
     assert api_anonymous.get(f"{URL}?group_by=year").status_code == 401
     from reference.models import Organisation
 
-    viewer = _client(_member(django_user_model, "vera", Organisation.objects.get(acronym="UNICEF"), roles.VIEWER))
+    viewer = _client(member(django_user_model, "vera", Organisation.objects.get(acronym="UNICEF"), roles.VIEWER))
     assert _get(viewer, "group_by=year")["total"] == 4
 
 
