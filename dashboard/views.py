@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from dashboard.forms import DashboardFilterForm, current_regions
@@ -79,7 +80,10 @@ def _cards(figures: dict[str, Figure]) -> list[dict]:
             "figure": "contamination-by-region",
             "label": _("Remaining contaminated area"),
             "value": _("%(area)s km²") % {"area": _number(contamination["remaining"], "km2")},
-            "detail": _("in %(count)s hazardous areas") % {"count": _number(contamination["count"], "int")},
+            "detail": ngettext(
+                "in %(count)s hazardous area", "in %(count)s hazardous areas", contamination["count"] or 0
+            )
+            % {"count": _number(contamination["count"], "int")},
         },
         {
             "figure": "land-release",
@@ -92,7 +96,7 @@ def _cards(figures: dict[str, Figure]) -> list[dict]:
             "figure": "casualties-by-year",
             "label": _("Casualties"),
             "value": _number(casualties["total"], "int"),
-            "detail": _("%(killed)s killed · %(injured)s injured")
+            "detail": _("killed: %(killed)s · injured: %(injured)s")
             % {"killed": _number(casualties["killed"], "int"), "injured": _number(casualties["injured"], "int")},
         },
         {
@@ -116,7 +120,8 @@ def _cards(figures: dict[str, Figure]) -> list[dict]:
             "figure": "risk-education",
             "label": _("People reached by risk education"),
             "value": _number(education["beneficiaries"], "int"),
-            "detail": _("in %(count)s sessions") % {"count": _number(education["count"], "int")},
+            "detail": ngettext("in %(count)s session", "in %(count)s sessions", education["count"] or 0)
+            % {"count": _number(education["count"], "int")},
         },
         {
             "figure": "victim-assistance",

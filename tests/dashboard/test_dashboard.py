@@ -271,7 +271,7 @@ def test_the_page_shows_headline_cards_first_then_charts_with_tables(client, rep
     html = response.content.decode()
     assert html.index('class="cards"') < html.index('class="figures"')
     assert '>Casualties</span> <span class="figure">4</span>' in html
-    assert "2 killed · 2 injured" in html
+    assert "killed: 2 · injured: 2" in html
     for slug in ("contamination-by-region", "land-release", "items-destroyed", "casualties-by-year",
                  "casualties-by-month", "casualties-by-sex-and-age", "casualties-by-device", "risk-education",
                  "victim-assistance"):  # fmt: skip
