@@ -125,6 +125,15 @@ def _casualty_build(incident: Incident, data: Mapping[str, Any], problems: Probl
     return casualty
 
 
+def casualties_check(*, incident: Incident, casualties: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """The casualties' own rules, nothing saved: what a page shows beside the incident's own
+    mistakes, so that every refused value is marked at once (keys as `incident_create` gives them)."""
+    problems = Problems()
+    for index, data in enumerate(casualties):
+        _casualty_build(incident, data, problems, f"casualties[{index}]")
+    return dict(problems.errors)
+
+
 def _years_between(born: datetime.date, day: datetime.date) -> int:
     """Completed years of age on `day`."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

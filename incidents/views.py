@@ -288,6 +288,12 @@ class IncidentFormView(RecordFormView):
             if saved is not None:
                 messages.success(request, _("%(record)s was saved.") % {"record": saved})
                 return HttpResponseRedirect(record_url(saved) or reverse(f"{self.page_name}-list"))
+        if record is None and form.errors and formset.is_valid():
+            # The incident's own fields are refused: the casualties' rules are checked too, so that
+            # every mistake shows on this round rather than the next.
+            rows = formset.rows()
+            errors = services.casualties_check(incident=form.instance, casualties=[r.service_data() for _i, r in rows])
+            _put_errors(form, formset, _renumbered(errors, rows))
         if not formset.is_valid() and not form.errors:
             # The summary at the top of the page says nothing was saved, and where to look.
             form.add_error(None, _("A casualty could not be saved: see the casualties below."))

@@ -160,6 +160,22 @@ def test_a_partner_enters_an_incident_and_its_casualties_on_one_form(client, par
     assert all(c.created_by == partner_user for c in incident.casualties.all())
 
 
+def test_every_mistake_shows_at_once_on_the_incident_and_on_its_casualties(english, partner_user, partner_a):
+    english.force_login(partner_user)
+
+    response = english.post(
+        "/incidents/new/", {**_incident_fields(partner_a, incident_date="2024-03"), **_two_casualties("250")}
+    )
+
+    assert response.status_code == 400
+    root = parse_html(response.content.decode())
+    assert _find(root, "ul", id="id_incident_date_error") is not None
+    row = _find(root, "fieldset", id="casualties-1-row")
+    error = _find(_field_wrapper(row, "casualties-1-age"), "ul", id="id_casualties-1-age_error")
+    assert "between 0 and 120" in _text(error)
+    assert not Incident.all_objects.exists()
+
+
 def test_a_wrong_incident_field_shows_on_the_incident_and_keeps_the_rows(english, partner_user, partner_a):
     english.force_login(partner_user)
 
