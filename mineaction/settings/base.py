@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "quality",
     "dashboard",
     "gis",
+    "reports",
 ]
 
 MIDDLEWARE = [
