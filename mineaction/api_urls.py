@@ -49,5 +49,6 @@ urlpatterns = [
     path("statistics/assistance-services/", AssistanceStatisticsView.as_view(), name="statistics-assistance-services"),
     path("approval-queue/", ApprovalQueueView.as_view(), name="approval-queue"),
     path("removals/", RemovalListView.as_view(), name="removals"),
+    path("exports/", include("reports.api.urls")),
     path("", include(router.urls)),
 ]

@@ -325,3 +325,11 @@ except ValueError:
     raise ImproperlyConfigured("BORDER_TOLERANCE_M must be a number of metres, e.g. 500") from None
 if not 0 <= BORDER_TOLERANCE_M <= 100_000:
     raise ImproperlyConfigured("BORDER_TOLERANCE_M must lie between 0 and 100000 metres")
+
+# Exports of filtered lists (reports): files are written here by workers and deleted once expired.
+EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default="") or BASE_DIR / "var" / "exports")
+EXPORT_EXPIRY_HOURS = env.int("EXPORT_EXPIRY_HOURS", default=24)
+if EXPORT_EXPIRY_HOURS < 1:
+    raise ImproperlyConfigured("EXPORT_EXPIRY_HOURS must be at least 1")
+# An export's status is its own enum in generated clients, not the records' workflow status.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ExportStatusEnum"] = "reports.models.Export.Status"

@@ -1,0 +1,104 @@
+"""What an export costs: every casualty as CSV through the export task (rows streamed from a
+server-side cursor, written as they come), against PostgreSQL's own `COPY … TO STDOUT` of the same
+columns, with the exporting process's peak memory.
+
+Run on a database holding demo data, e.g. the `large` scale (1.5 million casualties):
+    DATABASE_URL=postgis://mineaction:mineaction@127.0.0.1:5432/mineaction_large .venv/bin/python bench/exports.py
+Everything happens in a transaction that is rolled back; the files are written to a temporary folder.
+"""
+
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mineaction.settings.dev")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import override_settings  # noqa: E402
+
+from accounts import roles  # noqa: E402
+from accounts.models import Profile  # noqa: E402
+from incidents.models import Casualty  # noqa: E402
+from reference.models import Organisation  # noqa: E402
+from reports.models import Export  # noqa: E402
+from reports.services import export_write  # noqa: E402
+
+COPY = """COPY (
+    SELECT c.id, i.status, o.acronym, i.reference, c.outcome, c.sex, c.age_group, c.civilian_status
+    FROM incidents_casualty c
+    JOIN incidents_incident i ON i.id = c.incident_id
+    JOIN reference_organisation o ON o.id = i.organisation_id
+    WHERE i.deleted_at IS NULL
+    ORDER BY c.id
+) TO STDOUT WITH (FORMAT csv, HEADER)"""
+
+
+class Rollback(Exception):
+    pass
+
+
+def _megabytes_rss() -> float:
+    # Linux reports kilobytes.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    total = Casualty.objects.count()
+    if not total:
+        sys.exit("No casualties: run `manage.py generate_demo_data --scale large` first.")
+    print(f"CSV export of every casualty ({total:,}), authority user")
+    try:
+        with transaction.atomic():
+            run()
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def run() -> None:
+    user = get_user_model().objects.create_user("bench.exports")
+    Profile.objects.create(user=user, organisation=Organisation.objects.get(kind=Organisation.Kind.NATIONAL_AUTHORITY))
+    user.groups.add(Group.objects.get(name=roles.IM_OFFICER))
+    with tempfile.TemporaryDirectory() as folder, override_settings(EXPORT_ROOT=Path(folder)):
+        export = Export.objects.create(
+            owner=user, resource="casualties", format="csv", filters={}, expires_at="2999-01-01T00:00:00Z"
+        )
+        rss_before = _megabytes_rss()
+        tracemalloc.start()
+        started = time.perf_counter()
+        export_write(export_id=export.pk)
+        task_seconds = time.perf_counter() - started
+        _current, python_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss_after = _megabytes_rss()
+        export.refresh_from_db()
+        assert export.status == Export.Status.DONE, export.error
+        size = (Path(folder) / export.file_path).stat().st_size
+
+        copied = Path(folder) / "copy.csv"
+        started = time.perf_counter()
+        with connection.cursor() as cursor, cursor.copy(COPY) as copy, open(copied, "wb") as out:
+            for block in copy:
+                out.write(block)
+        copy_seconds = time.perf_counter() - started
+
+    print(f"  export task:       {task_seconds:7.1f} s, {export.rows:,} rows, {size / 1e6:.0f} MB")
+    print(f"  COPY TO STDOUT:    {copy_seconds:7.1f} s, {copied.name}")
+    print(f"  ratio:             {task_seconds / copy_seconds:7.2f}")
+    print(f"  peak Python memory during the export: {python_peak / 1e6:.1f} MB (tracemalloc)")
+    print(f"  process peak RSS: {rss_after:.0f} MB (before the export {rss_before:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
