@@ -6,8 +6,8 @@ from assistance.filters import AssistanceServiceFilter, SurvivorFilter
 from assistance.forms import AssistanceServiceForm, SurvivorForm
 from assistance.models import AssistanceService, Survivor
 from core import policy, registry
-from core.admin import scoped
 from core.pages import RecordDetailView, RecordFormView, RecordListView, display_value, record_url
+from core.selectors import scoped
 
 SURVIVOR_PAGE = "survivors"
 SERVICE_PAGE = "services"

@@ -23,15 +23,13 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Profile  # noqa: E402
+from bench._support import member  # noqa: E402
 from reference.models import Organisation  # noqa: E402
 
 RECORDS = 1000
@@ -51,9 +49,7 @@ def incident(number: int) -> dict:
 
 
 def partner_client() -> APIClient:
-    user = get_user_model().objects.create_user("bench-partner")
-    Profile.objects.create(user=user, organisation=Organisation.objects.get(acronym="HI"))
-    user.groups.add(Group.objects.get(name=roles.PARTNER_DATA_MANAGER))
+    user = member("bench-partner", Organisation.objects.get(acronym="HI"), roles.PARTNER_DATA_MANAGER)
     # A host the settings serve (ALLOWED_HOSTS), rather than the test client's "testserver".
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_HOST="localhost")
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")

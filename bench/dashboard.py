@@ -12,9 +12,7 @@ Everything happens in a transaction that is rolled back: the database is left as
 import argparse
 import datetime
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,38 +22,21 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Profile  # noqa: E402
+from bench._support import member, rolled_back, timed  # noqa: E402
 from core.filters import admin_area_ids  # noqa: E402
 from dashboard.selectors import GROUPS, cached_dashboard_figures, dashboard_figures  # noqa: E402
 from hazards.models import ContaminationType  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 from reference.models import AdministrativeArea, Organisation  # noqa: E402
 
-
 # Suggested for the casualty figures: without them PostgreSQL multiplies the distinct values of each
 # grouped column, expects a million groups instead of some 24,000, and sorts every casualty row on
 # disk rather than hashing them. Expressions as core.statistics and core.dates write them.
-class Rollback(Exception):
-    pass
-
-
-def timed(function, rounds: int) -> float:
-    """Median seconds of one call."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 # --- The same figures in raw SQL -----------------------------------------------------------------
 
 APPROVED = "{t}.status = 'approved' AND {t}.deleted_at IS NULL"
@@ -179,21 +160,13 @@ def main() -> None:
     options = parser.parse_args()
     if not Incident.objects.exists():
         sys.exit("No incidents: run `manage.py generate_demo_data --scale national` (or large) first.")
-    try:
-        with transaction.atomic():
-            run(options)
-            raise Rollback
-    except Rollback:
-        pass
+    rolled_back(run, options)
 
 
 def _authority_request():
     authority = Organisation.objects.filter(kind=Organisation.Kind.NATIONAL_AUTHORITY).first()
-    user = get_user_model().objects.create_user("bench-authority")
-    Profile.objects.create(user=user, organisation=authority)
-    user.groups.add(Group.objects.get(name=roles.IM_OFFICER))
     request = RequestFactory().get("/")
-    request.user = get_user_model().objects.get(pk=user.pk)
+    request.user = member("bench-authority", authority, roles.IM_OFFICER)
     return request
 
 

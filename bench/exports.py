@@ -24,13 +24,11 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Profile  # noqa: E402
+from bench._support import member, rolled_back  # noqa: E402
 from incidents.models import Casualty  # noqa: E402
 from reference.models import Organisation  # noqa: E402
 from reports.models import Export  # noqa: E402
@@ -46,10 +44,6 @@ COPY = """COPY (
 ) TO STDOUT WITH (FORMAT csv, HEADER)"""
 
 
-class Rollback(Exception):
-    pass
-
-
 def _megabytes_rss() -> float:
     # Linux reports kilobytes.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -60,18 +54,12 @@ def main() -> None:
     if not total:
         sys.exit("No casualties: run `manage.py generate_demo_data --scale large` first.")
     print(f"CSV export of every casualty ({total:,}), authority user")
-    try:
-        with transaction.atomic():
-            run()
-            raise Rollback
-    except Rollback:
-        pass
+    rolled_back(run)
 
 
 def run() -> None:
-    user = get_user_model().objects.create_user("bench.exports")
-    Profile.objects.create(user=user, organisation=Organisation.objects.get(kind=Organisation.Kind.NATIONAL_AUTHORITY))
-    user.groups.add(Group.objects.get(name=roles.IM_OFFICER))
+    authority = Organisation.objects.get(kind=Organisation.Kind.NATIONAL_AUTHORITY)
+    user = member("bench.exports", authority, roles.IM_OFFICER)
     with tempfile.TemporaryDirectory() as folder, override_settings(EXPORT_ROOT=Path(folder)):
         export = Export.objects.create(
             owner=user, resource="casualties", format="csv", filters={}, expires_at="2999-01-01T00:00:00Z"

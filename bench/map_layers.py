@@ -13,9 +13,7 @@ Django stack (session, user, permissions), the scoping and the JSON cost on top.
 
 import gzip
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,14 +23,12 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Profile  # noqa: E402
+from bench._support import member, rolled_back, timed  # noqa: E402
 from core.models import RecordStatus  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 from reference.selectors import country_extent  # noqa: E402
@@ -50,37 +46,10 @@ CERCLE_ZOOM = 10
 STREET_ZOOM = 14
 
 
-class Rollback(Exception):
-    pass
-
-
-def timed(function, rounds: int) -> float:
-    """Median seconds of one call, after one call to warm the caches."""
-    function()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def user_for(role: str, organisation) -> object:
-    user = get_user_model().objects.create_user(f"bench-map-{role}")
-    Profile.objects.create(user=user, organisation=organisation)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def main() -> None:
     if not Incident.objects.exists():
         sys.exit("No incidents: run `manage.py generate_demo_data --scale large` first.")
-    try:
-        with transaction.atomic():
-            run()
-            raise Rollback
-    except Rollback:
-        pass
+    rolled_back(run)
 
 
 def run() -> None:
@@ -94,8 +63,10 @@ def run() -> None:
     cercle = f"{where.x - 0.35:.5f},{where.y - 0.35:.5f},{where.x + 0.35:.5f},{where.y + 0.35:.5f}"
     draft = Incident.objects.filter(status=RecordStatus.DRAFT).select_related("organisation").first()
     users = {
-        "authority": user_for(roles.IM_OFFICER, national_authority()),
-        f"partner {draft.organisation.acronym}": user_for(roles.PARTNER_DATA_MANAGER, draft.organisation),
+        "authority": member(f"bench-map-{roles.IM_OFFICER}", national_authority(), roles.IM_OFFICER),
+        f"partner {draft.organisation.acronym}": member(
+            f"bench-map-{roles.PARTNER_DATA_MANAGER}", draft.organisation, roles.PARTNER_DATA_MANAGER
+        ),
     }
     print(
         f"map layers on {Incident.objects.count():,} incidents; national box zoom {NATIONAL_ZOOM}, 80 km box zoom "
@@ -143,8 +114,8 @@ def measure(client, who: str, layer: str, label: str, bbox: str, zoom: int, roun
                 cursor.execute(sql)
                 cursor.fetchall()
 
-    endpoint = timed(get, rounds)
-    alone = timed(raw, rounds)
+    endpoint = timed(get, rounds, warm=True)
+    alone = timed(raw, rounds, warm=True)
     flags = " ".join(name for name in ("grouped", "truncated") if answer[name])
     print(
         f"  {who:<14} {layer:<18} {label:<9} {endpoint * 1e3:8.1f}ms {alone * 1e3:7.1f}ms {endpoint / alone:6.2f} "

@@ -7,9 +7,7 @@ that is rolled back: the database is left as it was.
 """
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -19,13 +17,11 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Profile  # noqa: E402
+from bench._support import member, rolled_back, timed  # noqa: E402
 from core import policy  # noqa: E402
 from core.models import RecordStatus  # noqa: E402
 from core.selectors import records_visible  # noqa: E402
@@ -33,20 +29,6 @@ from incidents.models import Incident  # noqa: E402
 from incidents.services import incident_update  # noqa: E402
 
 ROUNDS = 200
-
-
-class Rollback(Exception):
-    pass
-
-
-def timed(function, rounds: int = ROUNDS) -> float:
-    """Median seconds of one call."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def raw_count(organisation_id: int) -> int:
@@ -63,27 +45,19 @@ def main() -> None:
     incidents = Incident.objects.count()
     if incidents == 0:
         sys.exit("No incidents: run `manage.py generate_demo_data --scale national` first.")
-    try:
-        with transaction.atomic():
-            run(incidents)
-            raise Rollback
-    except Rollback:
-        pass
+    rolled_back(run, incidents)
 
 
 def run(incidents: int) -> None:
     draft = Incident.objects.filter(status=RecordStatus.DRAFT).select_related("organisation").first()
     organisation = draft.organisation
-    user = get_user_model().objects.create_user("bench-partner")
-    Profile.objects.create(user=user, organisation=organisation)
-    user.groups.add(Group.objects.get(name=roles.PARTNER_DATA_MANAGER))
-    user = get_user_model().objects.get(pk=user.pk)
+    user = member("bench-partner", organisation, roles.PARTNER_DATA_MANAGER)
 
     print(f"one door, on {incidents:,} incidents; partner {organisation.acronym}; median of {ROUNDS} runs")
 
     with CaptureQueriesContext(connection) as queries:
         policy.check_change(user, draft)
-    check = timed(lambda: policy.check_change(user, draft))
+    check = timed(lambda: policy.check_change(user, draft), ROUNDS)
     print(f"  policy.check_change:             {check * 1e6:8.0f} µs, {len(queries)} queries (first call)")
 
     scoped = timed(lambda: records_visible(Incident.objects.all(), user).count(), 30)

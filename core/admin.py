@@ -14,13 +14,12 @@ from django.contrib.admin.utils import unquote
 from django.contrib.gis import forms as gis_forms
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import MultiPolygon
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import router, transaction
 from django.db.models import Model, ProtectedError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,9 +28,10 @@ from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
 from core.bulk import BULK_TRANSITION_MAX_RECORDS, Outcome, records_transition
 from core.exceptions import ApplicationError, RecordChanged
+from core.forms import add_errors
 from core.history import actor_labels, record_history_for, recorded
 from core.models import RecordStatus, ReportedRecord
-from core.selectors import records_visible
+from core.selectors import scoped
 from core.services import part_delete
 from core.widgets import MapWidget
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_transition
@@ -39,15 +39,6 @@ from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_tran
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 # Who wrote a record, as the reader may know it (core.history.actor_labels).
 AUDIT_ACTORS = {"created_by": "created_by_actor", "updated_by": "updated_by_actor"}
-
-
-def format_area(square_metres: float | None) -> str:
-    """Areas are stored in m² only; readers get m² and hectares side by side."""
-    if square_metres is None:
-        return "–"
-    return (
-        f"{number_format(round(square_metres), force_grouping=True)} m² ({number_format(square_metres / 10_000, 2)} ha)"
-    )
 
 
 class PolygonOrMultiPolygonField(gis_forms.MultiPolygonField):
@@ -130,21 +121,6 @@ def _refusing(call: Callable, *args, prefix: str | None = None, label: str = "",
         raise ServiceRefused.from_exception(exc, prefix=prefix, label=label) from exc
 
 
-def add_errors(form: forms.BaseForm, errors: dict[str, list[str]]) -> None:
-    """A service's field errors on a form: on the field when the form shows it, else on the form
-    with the field's name, so that no message is lost."""
-    for field, field_messages in errors.items():
-        target = field if field in form.fields else None
-        for message in field_messages:
-            if target is None and field != "non_field_errors":
-                try:
-                    label = form._meta.model._meta.get_field(field).verbose_name
-                except (FieldDoesNotExist, AttributeError):
-                    label = field
-                message = f"{capfirst(label)}: {message}"
-            form.add_error(target, message)
-
-
 class DomainRulesForm(forms.ModelForm):
     """Runs the domain validator after Django's own checks and shows its messages on the form;
     shown again after a service refused the change, it carries the service's messages."""
@@ -206,24 +182,6 @@ def _may_add_to(request, model: type[Model], parent: Model) -> bool:
     except PermissionDenied:
         return False
     return True
-
-
-def _live(queryset, entry: registry.RecordType):
-    """Parts of a deleted report leave the lists with it (deletion of reports is soft)."""
-    if not entry.owner_path:
-        return queryset
-    model = entry.model
-    for step in filter(None, entry.owner_path.split("__")):
-        model = model._meta.get_field(step).related_model
-    if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
-        return queryset.filter(**{f"{entry.owner_path}deleted_at__isnull": True})
-    return queryset
-
-
-def scoped(queryset, user):
-    """A queryset of a registered record type, as the user may read it (core.selectors)."""
-    entry = registry.get(queryset.model)
-    return _live(records_visible(queryset, user, entry=entry), entry)
 
 
 class ScopedChoicesMixin:

@@ -2,7 +2,8 @@
 
 from django import forms
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,7 +15,7 @@ class LatLonWidget(forms.MultiWidget):
 
     class Media:
         # A button that opens a map to pick the point; OpenLayers is fetched only then.
-        js = ("js/pick-point.js",)
+        js = ("js/small-map.js", "js/pick-point.js")
 
     def __init__(self, attrs=None):
         number = {"inputmode": "decimal", "autocomplete": "off", "class": "coordinate"}
@@ -60,3 +61,18 @@ class LatLonField(forms.MultiValueField):
         if not -180 <= longitude <= 180:
             raise ValidationError(self.error_messages["longitude"], code="longitude")
         return Point(float(longitude), float(latitude), srid=4326)
+
+
+def add_errors(form: forms.BaseForm, errors: dict[str, list[str]]) -> None:
+    """A service's field errors on a form: on the field when the form shows it, else on the form
+    with the field's name, so that no message is lost."""
+    for field, field_messages in errors.items():
+        target = field if field in form.fields else None
+        for message in field_messages:
+            if target is None and field != "non_field_errors":
+                try:
+                    label = form._meta.model._meta.get_field(field).verbose_name
+                except (FieldDoesNotExist, AttributeError):
+                    label = field
+                message = f"{capfirst(label)}: {message}"
+            form.add_error(target, message)

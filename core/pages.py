@@ -1,7 +1,7 @@
 """What every record type's pages share: a list with the API's filters, sorting and paging, a
 record's page with its history, workflow and links, and create and edit forms.
 
-Reads start from `core.selectors` (through `core.admin.scoped`, as the admin's do), writes end in
+Reads start from `core.selectors.scoped`, as the admin's do, writes end in
 the domain services, and each button is shown only when `core.policy` would allow its action. A
 domain app subclasses these views in its own `views.py` and lists its URLs with `record_urls`.
 """
@@ -26,11 +26,13 @@ from django.views.generic import TemplateView
 
 from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
-from core.admin import add_errors, format_area, scoped
+from core.display import format_area
 from core.exceptions import ApplicationError, RecordChanged
+from core.forms import add_errors
 from core.history import ACTION_LABELS as DONE_LABELS
 from core.history import record_history_for
 from core.models import ReportedRecord
+from core.selectors import scoped
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_transition
 
 PAGE_SIZE = 50

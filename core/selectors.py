@@ -9,6 +9,7 @@ the organisation they concern, not by every partner.
 from django.db.models import Q, QuerySet
 
 from accounts.selectors import is_authority, user_organisation
+from core import registry
 from core.models import RecordStatus
 
 
@@ -81,3 +82,22 @@ def removals_visible(user) -> QuerySet:
         return removals.filter(was_public=True)
     own = Q(organisation=organisation) & ~Q(reason=Removal.Reason.WITHDRAWN)
     return removals.filter(own | (Q(was_public=True) & ~Q(organisation=organisation)))
+
+
+def _live(queryset, entry: registry.RecordType):
+    """Parts of a deleted report leave the lists with it (deletion of reports is soft)."""
+    if not entry.owner_path:
+        return queryset
+    model = entry.model
+    for step in filter(None, entry.owner_path.split("__")):
+        model = model._meta.get_field(step).related_model
+    if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
+        return queryset.filter(**{f"{entry.owner_path}deleted_at__isnull": True})
+    return queryset
+
+
+def scoped(queryset, user):
+    """A queryset of a registered record type as the user may read it (`records_visible`), without
+    the parts of deleted reports: what every list, page, layer and export starts from."""
+    entry = registry.get(queryset.model)
+    return _live(records_visible(queryset, user, entry=entry), entry)

@@ -59,10 +59,10 @@ def approval_queue_page(request: HttpRequest) -> HttpResponse:
     buttons the user may use on it. Reporters also see what they submitted (to withdraw it);
     those who may reopen see the records approved last (reopening is also on each record's page)."""
     from accounts.selectors import user_organisation
-    from core.admin import scoped
     from core.models import RecordStatus
     from core.pages import page_name_for, record_url
     from core.queue import approval_queue
+    from core.selectors import scoped
     from core.workflow import TRANSITIONS
 
     user = request.user

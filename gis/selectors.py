@@ -2,7 +2,7 @@
 
 Rows are read with `.values()` and their geometry serialised (and simplified by zoom) in SQL, never
 as model instances, so that a national view over 100,000 hazardous areas or 1,000,000 incidents is
-one or two bounded queries. Record layers are scoped exactly as the API is (`core.admin.scoped`:
+one or two bounded queries. Record layers are scoped exactly as the API is (`core.selectors.scoped`:
 `core.selectors.records_visible`, deleted and merged records left out).
 """
 
@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 
 from community.models import CommunityReport
 from core import registry
-from core.admin import scoped
+from core.selectors import scoped
 from hazards.models import HazardArea, LandReleaseActivity
 from incidents.models import Incident
 from reference.country import pick_name

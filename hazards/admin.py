@@ -3,7 +3,8 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import MapAdminMixin, ServiceAdmin, ServiceInline, format_area
+from core.admin import MapAdminMixin, ServiceAdmin, ServiceInline
+from core.display import format_area
 from hazards import services
 from hazards.models import HazardArea, ItemFound, LandReleaseActivity, NonConformity, QualityInspection
 

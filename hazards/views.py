@@ -17,9 +17,10 @@ from django.views.generic import TemplateView
 
 from community.models import CommunityReport
 from core import policy, registry
-from core.admin import format_area, scoped
+from core.display import format_area
 from core.exceptions import ApplicationError
 from core.pages import RecordDetailView, RecordFormView, RecordListView, record_url
+from core.selectors import scoped
 from hazards import services
 from hazards.filters import HazardAreaFilter, LandReleaseActivityFilter
 from hazards.forms import HazardAreaForm, LandReleaseActivityForm

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from core import policy
-from core.admin import MapAdminMixin, ServiceAdmin, ServiceInline, scoped
+from core.admin import MapAdminMixin, ServiceAdmin, ServiceInline
+from core.selectors import scoped
 from core.services import part_delete
 from incidents import services
 from incidents.models import Casualty, CasualtyIdentity, IdentityAccessLog, Incident, IncidentSource

@@ -22,11 +22,12 @@ from django.views.generic import TemplateView
 
 from accounts.selectors import is_authority
 from core import policy
-from core.admin import add_errors, scoped
 from core.exceptions import ApplicationError
+from core.forms import add_errors
 from core.history import ACTION_LABELS, actor_labels
 from core.models import DatePrecision, RecordStatus
 from core.pages import RecordDetailView, RecordFormView, RecordListView, display_value, record_url, safe_next
+from core.selectors import scoped
 from incidents import services
 from incidents.filters import IncidentFilter
 from incidents.forms import CASUALTY_PREFIX, IDENTITY_PERMISSION, CasualtyFormSet, IncidentForm

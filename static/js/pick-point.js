@@ -1,7 +1,6 @@
 /* Pick a point on a map for a latitude/longitude field (core.forms.LatLonField).
 
-   Use: on a form page whose form has a LatLonField, load this file:
-     {% block scripts %}<script src="{% static 'js/pick-point.js' %}" defer></script>{% endblock %}
+   Use: the widget's media (`LatLonWidget.Media`) loads static/js/small-map.js, then this file.
    Every `[data-point-picker]` (the widget template core/widgets/latlon.html, with its latitude
    input first and longitude second) gets a button that opens a small map under its inputs;
    OpenLayers (static/vendor/ol/ol.js, beside this file's folder) is fetched only then, so a form
@@ -10,21 +9,20 @@
    map, offline or by keyboard; on the focused map, the arrow keys move it and Enter takes its
    centre. ol.css is added from beside ol.js when the page has not loaded it.
 
-   Settings from `<body>` data attributes (gis.context.map_settings): `data-tile-url` (base map;
-   none without it), `data-boundaries-url` (boundaries drawn for context), `data-map-extent`
-   ("west,south,east,north", the first view when the field is empty) and `data-map-text` (the
-   map's name and hint, translated). */
+   The map itself is static/js/small-map.js's (load it first: `LatLonWidget.Media` does); from
+   `<body>` (gis.context.map_settings) this file reads `data-map-extent` ("west,south,east,north",
+   the first view when the field is empty) and `data-map-text` (the map's name and hint, translated). */
 (function () {
   'use strict';
   var pickers = document.querySelectorAll('[data-point-picker]');
-  if (!pickers.length) return;
+  if (!pickers.length || !window.imsSmallMap) return;
   var settings = document.body.dataset;
   var text = {};
   try { text = JSON.parse(settings.mapText || '{}'); } catch (error) { text = {}; }
   // static/js/pick-point.js -> static/vendor/ol/
   var here = document.currentScript ? document.currentScript.getAttribute('src') : '';
   var vendor = here.replace(/js\/pick-point\.js(\?.*)?$/, 'vendor/ol/');
-  var format, markerStyle;
+  var markerStyle;
 
   function withOpenLayers(callback) {
     if (window.ol) { callback(); return; }
@@ -52,7 +50,6 @@
       open.disabled = true;
       withOpenLayers(function () {
         open.remove();
-        format = format || new ol.format.GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
         markerStyle = markerStyle || new ol.style.Style({
           image: new ol.style.Circle({ radius: 7, fill: new ol.style.Fill({ color: '#a4260e' }),
                                        stroke: new ol.style.Stroke({ color: '#fff', width: 2 }) })
@@ -97,22 +94,10 @@
     if (hint.textContent) picker.appendChild(hint); else element.removeAttribute('aria-describedby');
 
     var marker = new ol.Feature();
-    var layers = [];
-    if (settings.tileUrl) {
-      layers.push(new ol.layer.Tile({ source: new ol.source.XYZ({ url: settings.tileUrl,
-        attributions: settings.tileAttribution || undefined }) }));
-    }
-    var boundaries = new ol.source.Vector();
-    layers.push(new ol.layer.Vector({ source: boundaries,
-      style: new ol.style.Style({ stroke: new ol.style.Stroke({ color: '#4f575e', width: 1.2 }) }) }));
-    layers.push(new ol.layer.Vector({ source: new ol.source.Vector({ features: [marker] }), style: markerStyle }));
-    var map = new ol.Map({
-      target: element,
-      layers: layers,
-      controls: ol.control.defaults.defaults({ rotate: false, attributionOptions: { collapsible: true } }),
-      interactions: ol.interaction.defaults.defaults({ mouseWheelZoom: false }),
-      view: new ol.View({ center: [0, 0], zoom: 2, maxZoom: 18 })
-    });
+    var small = window.imsSmallMap(element, [
+      new ol.layer.Vector({ source: new ol.source.Vector({ features: [marker] }), style: markerStyle })
+    ]);
+    var map = small.map;
 
     var extent = (settings.mapExtent || '').split(',').map(Number);
     if (extent.length === 4 && extent.every(isFinite)) {
@@ -149,17 +134,6 @@
     });
     fromInputs(true);
 
-    if (settings.boundariesUrl) {
-      map.once('rendercomplete', function () {
-        var view = map.getView();
-        var box = ol.proj.transformExtent(view.calculateExtent(map.getSize()), 'EPSG:3857', 'EPSG:4326');
-        var bbox = [Math.max(-180, box[0]), Math.max(-85, box[1]), Math.min(180, box[2]), Math.min(85, box[3])];
-        fetch(settings.boundariesUrl + '?bbox=' + bbox.map(function (v) { return v.toFixed(5); }).join(',') +
-              '&zoom=' + Math.max(0, Math.round(view.getZoom())), { credentials: 'same-origin' })
-          .then(function (response) { return response.ok ? response.json() : null; })
-          .then(function (answer) { if (answer) boundaries.addFeatures(format.readFeatures(answer)); })
-          .catch(function () { /* Context only. */ });
-      });
-    }
+    map.once('rendercomplete', small.loadBoundaries);
   }
 })();

@@ -173,7 +173,7 @@ def test_a_click_on_the_small_map_fills_latitude_and_longitude(page, live_server
       <body data-map-extent="-12.27,10.14,4.24,25.0"
             data-map-text='{{"pickLabel": "Carte du point", "pickHint": "Cliquez sur la carte"}}'>
       <main><form>{field_html}</form></main>
-      <script src="/static/js/pick-point.js"></script></body></html>"""
+      <script src="/static/js/small-map.js"></script><script src="/static/js/pick-point.js"></script></body></html>"""
     page.route(
         f"{live_server.url}/pick-point-harness/", lambda route: route.fulfill(body=html, content_type="text/html")
     )

@@ -1,0 +1,47 @@
+"""What the benches share (imported after `django.setup()`; `make bench` runs only the benches):
+a run inside a transaction that is rolled back, the median time of a call, and a user of an
+organisation with one role."""
+
+import statistics
+import time
+
+
+class Rollback(Exception):
+    pass
+
+
+def rolled_back(run, *args) -> None:
+    """`run(*args)` in a transaction that is rolled back: the database is left as it was."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            run(*args)
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def timed(function, rounds: int, *, warm: bool = False) -> float:
+    """Median seconds of one call (after one call to warm the caches, with `warm`)."""
+    if warm:
+        function()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def member(username: str, organisation, role: str):
+    """A user of `organisation` with one role (accounts.roles), read back as a request would."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Profile
+
+    user = get_user_model().objects.create_user(username)
+    Profile.objects.create(user=user, organisation=organisation)
+    user.groups.add(Group.objects.get(name=role))
+    return get_user_model().objects.get(pk=user.pk)
