@@ -43,3 +43,22 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource}.{self.format} #{self.pk}"
+
+
+class ClearanceCapacity(models.Model):
+    """The capacity an Article 5 work plan assumes from a year on (APMBC Art. 5 extension requests:
+    a yearly work plan with its capacity): teams, and the area one team releases in a year. The
+    row with the latest `start_year` not after a plan year applies to that year."""
+
+    start_year = models.PositiveSmallIntegerField(_("from the year"), unique=True)
+    teams = models.PositiveSmallIntegerField(_("teams"))
+    m2_per_team_per_year = models.PositiveIntegerField(_("m² released per team and year"))
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("clearance capacity")
+        verbose_name_plural = _("clearance capacities")
+        ordering = ("start_year",)
+
+    def __str__(self) -> str:
+        return f"{self.start_year}: {self.teams} × {self.m2_per_team_per_year} m²"
