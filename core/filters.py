@@ -102,17 +102,7 @@ class RecordFilterSet(django_filters.FilterSet):
     def filter_date_after(self, qs, name, value):
         """Records whose period reaches the date: a record known by its year 2003 is on or after
         2003-06-01 (core.dates). Its stored date is at most a year earlier: that bound keeps the index."""
-        date_field = self._meta_option("date_field")
-        precision_field = self._precision_field()
-        if precision_field is None:
-            return qs.filter(**{f"{date_field}__gte": value})
-        from core.dates import PeriodEnd
-
-        return (
-            qs.filter(**{f"{date_field}__gte": value - datetime.timedelta(days=366)})
-            .alias(period_end=PeriodEnd(date_field, precision_field))
-            .filter(period_end__gte=value)
-        )
+        return period_reaches(qs, value, self._meta_option("date_field"), self._precision_field())
 
     def _precision_field(self) -> str | None:
         from core import registry
@@ -129,6 +119,21 @@ class RecordFilterSet(django_filters.FilterSet):
         from core import registry
 
         return getattr(registry.get(self.Meta.model), name)
+
+
+def period_reaches(qs, value, date_field: str, precision_field: str | None):
+    """Records whose period reaches the date `value`: a record known by its year 2003 is on or
+    after 2003-06-01 (core.dates). Its stored date is at most a year earlier: that bound keeps the
+    index."""
+    if precision_field is None:
+        return qs.filter(**{f"{date_field}__gte": value})
+    from core.dates import PeriodEnd
+
+    return (
+        qs.filter(**{f"{date_field}__gte": value - datetime.timedelta(days=366)})
+        .alias(period_end=PeriodEnd(date_field, precision_field))
+        .filter(period_end__gte=value)
+    )
 
 
 def category_filter(choices, field_name: str) -> django_filters.MultipleChoiceFilter:

@@ -78,7 +78,7 @@ def editable_fields(model: type[models.Model], *, exclude: set[str] = frozenset(
 def stamp(instance: models.Model, user: Any) -> None:
     """Record who changed the record (the first writer is its creator) and raise its version.
     Every service stamps what it saves: the figures' generation moves on too (core.statistics)."""
-    statistics_changed()
+    statistics_changed(type(instance))
     if user is not None and getattr(user, "pk", None):
         if instance._state.adding:
             instance.created_by = user
@@ -188,4 +188,4 @@ def part_delete(*, part: models.Model, user: Any) -> None:
     with recorded(user=user, action="delete"):
         owner_touch(part, user)
         part.delete()
-    statistics_changed()
+    statistics_changed(type(part))

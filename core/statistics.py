@@ -9,7 +9,7 @@ boundary version of an area counts under one code. One SQL query per request.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.cache import cache
@@ -109,20 +109,35 @@ def grouped_statistics(
     return [
         {
             **{name: row[column] for name, column in columns.items()},
-            **{name: _plain(row[f"measure_{name}"]) for name in measures},
+            **{name: plain_measure(row[f"measure_{name}"]) for name in measures},
         }
         for row in rows
     ]
 
 
-def _plain(value):
+def plain_measure(value):
     # Areas are summed in floating point: centimetres of m² are noise in a report.
     return round(value, 1) if isinstance(value, float) else value
 
 
 def measure_totals(results: Sequence[Mapping[str, Any]], measures: Sequence[str]) -> dict[str, Any]:
     """The measures summed over every row: the figures of the whole selection."""
-    return {name: _plain(sum(row[name] or 0 for row in results)) for name in measures}
+    return {name: plain_measure(sum(row[name] or 0 for row in results)) for name in measures}
+
+
+# --- Summary tables ---------------------------------------------------------------------------
+
+# model -> reader(view, filterset, *, group_by, include_submitted, admin_area_level, measures=None),
+# giving (rows, freshness) or None when the summary cannot answer (reports.summaries).
+_summary_readers: dict[type, Callable] = {}
+
+
+def register_summary_reader(model: type, reader: Callable) -> None:
+    _summary_readers[model] = reader
+
+
+def summary_reader(model: type) -> Callable | None:
+    return _summary_readers.get(model)
 
 
 # --- Generation of the figures ---------------------------------------------------------------
@@ -141,9 +156,54 @@ def statistics_generation() -> int:
         return 0
 
 
-def statistics_changed() -> None:
-    """Called by the services after a write: the figures' generation moves on once it committed."""
-    transaction.on_commit(_next_generation)
+def statistics_changed(model: type | None = None) -> None:
+    """Called by the services after a write of a `model` record (None: of any kind): once the
+    transaction commits, the figures' generation moves on and the listeners (the summary tables
+    of `reports`) hear which kinds of records changed. Each kind is announced once a transaction,
+    however many records of it were written."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _announce({model})
+        return
+    pending = getattr(connection, "_statistics_pending", None)
+    # A new announcement unless this transaction's is still waiting (a rolled-back transaction
+    # dropped its callback; a committed one ran it).
+    if pending is None or pending.ran or not any(entry[1] is pending for entry in connection.run_on_commit):
+        pending = _Announcement()
+        connection._statistics_pending = pending
+        transaction.on_commit(pending)
+    pending.models.add(model)
+
+
+class _Announcement:
+    def __init__(self) -> None:
+        self.models: set = set()
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _announce(self.models)
+
+
+def on_statistics_change(listener: Callable[[set], None]) -> None:
+    """`listener(models)` is called after each commit that wrote records of `models` (a set of
+    model classes; None among them: of any kind). An app that keeps figures of its own (the
+    summary tables of `reports`) registers here, so that `core` need not know it."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+_listeners: list[Callable[[set], None]] = []
+
+
+def _announce(models: set) -> None:
+    _next_generation()
+    for listener in _listeners:
+        try:
+            listener(set(models))
+        except Exception:
+            # Figures may be late, never a committed write refused: the schedule catches up.
+            logger.warning("A listener of the figures failed: the schedule catches up.", exc_info=True)
 
 
 def _next_generation() -> None:

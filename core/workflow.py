@@ -122,7 +122,7 @@ def record_transition(*, record: Model, user, action: str, reason: str = "", ver
 
 
 def _after_change(record: Model) -> None:
-    statistics_changed()
+    statistics_changed(type(record))
     # The national picture follows approvals (a hazard's remaining area and status).
     hook = registry.get(record).on_status_change
     if hook is not None:

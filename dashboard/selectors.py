@@ -27,7 +27,7 @@ from assistance.api.statistics import AssistanceStatisticsView
 from assistance.models import AssistanceService
 from core.api.statistics import STATISTICS_PERMISSION, StatisticsView
 from core.selectors import records_visible
-from core.statistics import grouped_statistics, measure_totals, statistics_generation
+from core.statistics import grouped_statistics, measure_totals, statistics_generation, summary_reader
 from education.api.statistics import RiskEducationStatisticsView
 from hazards.api.statistics import HazardAreaStatisticsView, LandReleaseStatisticsView
 from hazards.models import ContaminationType, ItemFound
@@ -49,7 +49,7 @@ class InvalidFilters(ValueError):
 
 
 def _filtered(view_class: type[StatisticsView], request: HttpRequest, filters: Mapping[str, str]):
-    """The view, and its records for this user through its filter set, as its `get` selects them."""
+    """The view, and its valid filter set over the records of this user, as its `get` has them."""
     view = view_class()
     view.request = request
     data = QueryDict(mutable=True)
@@ -59,7 +59,7 @@ def _filtered(view_class: type[StatisticsView], request: HttpRequest, filters: M
     filterset = view.filterset_class(data=data, queryset=view.records(), request=request)
     if not filterset.is_valid():
         raise InvalidFilters(filterset.errors)
-    return view, filterset.qs
+    return view, filterset
 
 
 def api_statistics(
@@ -73,19 +73,15 @@ def api_statistics(
 ) -> list[dict]:
     """The rows `GET /api/v1/statistics/...?group_by=<group_by>&<filters>` answers this user, by the
     view's own records, filter set and statistics; `measures` adds to the view's measures."""
-    view, records = _filtered(view_class, request, filters)
-    group_by = view.grouping(group_by)
-    if measures is None:
-        return view.statistics(records, group_by=group_by, include_submitted=False, admin_area_level=admin_area_level)
-    return grouped_statistics(
-        records,
-        groups=view.groups,
-        group_by=group_by,
-        measures={**view.measures, **measures},
+    view, filterset = _filtered(view_class, request, filters)
+    rows, _freshness = view.answer(
+        filterset,
+        group_by=view.grouping(group_by),
         include_submitted=False,
         admin_area_level=admin_area_level,
-        via=view.via,
+        measures=measures,
     )
+    return rows
 
 
 # --- Figures -----------------------------------------------------------------------------------
@@ -251,8 +247,12 @@ ITEM_MEASURES = {"found": Sum("quantity"), "destroyed": Sum("quantity", filter=Q
 def items_statistics(request, filters) -> list[dict]:
     """Items found and destroyed by category, in the activities `LandReleaseStatisticsView` counts
     for these filters (approved only, by the activity's start date, area and organisation)."""
-    _view, activities = _filtered(LandReleaseStatisticsView, request, filters)
-    items = records_visible(ItemFound.objects.filter(activity__in=activities.values("pk")), request.user)
+    view, filterset = _filtered(LandReleaseStatisticsView, request, filters)
+    reader = summary_reader(ItemFound)
+    summary = reader(view, filterset, group_by=["category"], include_submitted=False, admin_area_level=None)
+    if summary is not None:
+        return summary[0]
+    items = records_visible(ItemFound.objects.filter(activity__in=filterset.qs.values("pk")), request.user)
     return grouped_statistics(
         items, groups=ITEM_GROUPS, group_by=["category"], measures=ITEM_MEASURES, include_submitted=False,
         via="activity__",

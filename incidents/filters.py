@@ -23,7 +23,7 @@ class CasualtyFilter(django_filters.FilterSet):
     civilian_status = django_filters.MultipleChoiceFilter(choices=Casualty.CivilianStatus.choices)
     age_group = django_filters.MultipleChoiceFilter(choices=Casualty.AgeGroup.choices)
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    date_after = django_filters.DateFilter(field_name="incident__incident_date", lookup_expr="gte")
+    date_after = django_filters.DateFilter(method="filter_date_after")
     date_before = django_filters.DateFilter(field_name="incident__incident_date", lookup_expr="lte")
     category = category_filter(OrdnanceCategory.choices, "incident__device_category")
     status = django_filters.MultipleChoiceFilter(
@@ -39,6 +39,13 @@ class CasualtyFilter(django_filters.FilterSet):
     class Meta:
         model = Casualty
         fields = ()
+
+    def filter_date_after(self, qs, name, value):
+        """As the incidents' own filter (core.filters.RecordFilterSet): casualties of an incident
+        known by its year 2003 are on or after 2003-06-01."""
+        from core.filters import period_reaches
+
+        return period_reaches(qs, value, "incident__incident_date", "incident__date_precision")
 
     def filter_admin_area(self, qs, name, value):
         from core.filters import admin_area_ids

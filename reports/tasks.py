@@ -12,3 +12,24 @@ def export_run(export_id: int) -> None:
 @shared_task(name="reports.exports_expire")
 def exports_expire() -> int:
     return services.exports_expire()
+
+
+@shared_task(name="reports.summaries_refresh")
+def summaries_refresh(names: list[str], requested_at: str | None = None) -> list[str]:
+    """Queued after a commit that wrote records: rebuilds these summaries, unless a refresh that
+    began after `requested_at` already did. Redelivered after a worker died, it runs again: the
+    rebuild is one transaction, whole or not at all."""
+    import datetime
+
+    from reports import summaries
+
+    asked = datetime.datetime.fromisoformat(requested_at) if requested_at else None
+    return [name for name in names if name in summaries.SUMMARIES and summaries.refresh(name, requested_at=asked)]
+
+
+@shared_task(name="reports.summaries_refresh_due")
+def summaries_refresh_due(everything: bool = False) -> list[str]:
+    """On the schedule: the summaries written since their last refresh, or all of them."""
+    from reports import summaries
+
+    return summaries.refresh_due(everything=everything)

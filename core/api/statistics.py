@@ -5,6 +5,7 @@ to read statistics, the approved-only default and the authority's `include_submi
 scoping by `core.selectors` and the answer are the same for all of them.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import is_authority
 from core.selectors import records_visible
-from core.statistics import ADMIN_AREA_LEVELS, AreaGroup, grouped_statistics, measure_totals
+from core.statistics import ADMIN_AREA_LEVELS, AreaGroup, grouped_statistics, measure_totals, summary_reader
 
 STATISTICS_PERMISSION = "accounts.view_statistics"
 
@@ -104,19 +105,58 @@ class StatisticsView(APIView):
         filterset = self.filterset_class(data=data, queryset=self.records(), request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        results = self.statistics(
-            filterset.qs, group_by=group_by, include_submitted=include_submitted, admin_area_level=admin_area_level
+        results, freshness = self.answer(
+            filterset, group_by=group_by, include_submitted=include_submitted, admin_area_level=admin_area_level
         )
         body = {
             "group_by": group_by,
             "admin_area_level": admin_area_level,
             "include_submitted": include_submitted,
             "total": sum(row["count"] for row in results),
+            **freshness,
         }
         if len(self.measures) > 1:
             body["totals"] = measure_totals(results, list(self.measures))
         body["results"] = results
         return Response(body)
+
+    def answer(self, filterset, *, group_by, include_submitted, admin_area_level, measures=None):
+        """The rows for a valid filter set, and how fresh they are: from the record type's summary
+        table when it can answer (reports.summaries), else from the records themselves.
+        `measures` adds to the view's own measures (the records then answer)."""
+        reader = summary_reader(self.model)
+        if reader is not None:
+            summary = reader(
+                self,
+                filterset,
+                group_by=group_by,
+                include_submitted=include_submitted,
+                admin_area_level=admin_area_level,
+                measures=measures,
+            )
+            if summary is not None:
+                rows, freshness = summary
+                return rows, {
+                    "computed_from": freshness.computed_from,
+                    "as_of": freshness.as_of,
+                    "up_to_date": freshness.up_to_date,
+                }
+        as_of = timezone.now()
+        if measures:
+            rows = grouped_statistics(
+                filterset.qs,
+                groups=self.groups,
+                group_by=group_by,
+                measures={**self.measures, **measures},
+                include_submitted=include_submitted,
+                admin_area_level=admin_area_level,
+                via=self.via,
+            )
+        else:
+            rows = self.statistics(
+                filterset.qs, group_by=group_by, include_submitted=include_submitted, admin_area_level=admin_area_level
+            )
+        return rows, {"computed_from": "records", "as_of": as_of, "up_to_date": True}
 
 
 def described(name: str, summary: str, group_types: dict | None = None):
@@ -148,6 +188,15 @@ def _description(view: type[StatisticsView], name: str, summary: str, group_type
         "admin_area_level": serializers.IntegerField(allow_null=True),
         "include_submitted": serializers.BooleanField(),
         "total": serializers.IntegerField(help_text="Records counted."),
+        "computed_from": serializers.ChoiceField(
+            choices=["summary", "records"],
+            help_text="`summary`: read from the summary tables, refreshed after each approval and on a schedule; "
+            "`records`: counted in the records themselves (filters or counts the summaries do not hold).",
+        ),
+        "as_of": serializers.DateTimeField(help_text="The figures hold every change committed before this time."),
+        "up_to_date": serializers.BooleanField(
+            help_text="False while records changed since the summary was refreshed (a refresh is on its way)."
+        ),
         "results": serializers.ListField(child=row),
     }
     if len(view.measures) > 1:
