@@ -57,6 +57,10 @@ _IDENTITY_READ = {
 }
 
 
+# The capacity an Article 5 work plan assumes (reports.models.ClearanceCapacity): the authority's.
+_CAPACITY = {f"reports.{p}_clearancecapacity" for p in ("view", "add", "change", "delete")}
+
+
 def role_permissions() -> dict[str, set[str]]:
     """Each role's permissions. Partners write their own reports but only read the authority's
     quality inspections; which records, and in which state, is core.policy's question."""
@@ -70,12 +74,14 @@ def role_permissions() -> dict[str, set[str]]:
             | {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
             # Organisations' own API request limits (accounts.models.ApiQuota).
             | {f"accounts.{p}_apiquota" for p in ("view", "add", "change", "delete")}
+            | _CAPACITY
         ),
         IM_OFFICER: (
             _codes(("view", "add", "change", "delete"), records) | _READ_REFERENCE | _IDENTITY_WRITE
             | _IDENTITY_READ
             | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
                                           "view_statistics")}
+            | _CAPACITY
         ),
         OPERATIONS_OFFICER: (
             _codes(("view",), records) | _codes(("add", "change"), operations) | _READ_REFERENCE

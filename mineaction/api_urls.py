@@ -16,6 +16,7 @@ from hazards.api.views import HazardAreaViewSet, LandReleaseActivityViewSet
 from incidents.api.statistics import CasualtyStatisticsView, IncidentStatisticsView
 from incidents.api.views import CasualtyViewSet, IncidentViewSet
 from reference.api.views import AdministrativeAreaViewSet, LocalityViewSet, OrdnanceTypeViewSet, OrganisationViewSet
+from reports.api.views import ReportRequestView
 
 router = DefaultRouter()
 router.register("admin-areas", AdministrativeAreaViewSet)
@@ -50,5 +51,7 @@ urlpatterns = [
     path("approval-queue/", ApprovalQueueView.as_view(), name="approval-queue"),
     path("removals/", RemovalListView.as_view(), name="removals"),
     path("exports/", include("reports.api.urls")),
+    path("open-data/", include("reports.api.opendata_urls")),
+    path("reports/", ReportRequestView.as_view(), name="reports"),
     path("", include(router.urls)),
 ]

@@ -21,7 +21,11 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
 }
+# The formats of a list's export (a report is written as XLSX, DOCX or PDF).
+LIST_FORMATS = ("csv", "xlsx", "geojson", "gpkg")
 GEO_FORMATS = frozenset({"geojson", "gpkg"})
 
 Progress = Callable[[int], None]

@@ -4,13 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Export(models.Model):
-    """A file of the rows a list shows its owner, written by a worker and downloaded once done."""
+    """A file written by a worker for its owner and downloaded once done: the rows a list shows
+    its owner (`resource`: the API list), or a treaty report (`resource`: the report's kind,
+    `filters`: its year; reports.treaty)."""
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
         GEOJSON = "geojson", "GeoJSON"
         GPKG = "gpkg", "GeoPackage"
+        DOCX = "docx", "DOCX"
+        PDF = "pdf", "PDF"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

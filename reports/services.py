@@ -31,7 +31,7 @@ def export_request(*, user, resource: str, format: str, filters: Mapping | None 
     """Asks for an export of the list `resource` as the user sees it with `filters`: refused at once
     when the role may not read the record type or a filter is invalid; written by a worker."""
     filters = {} if filters is None else filters
-    if format not in Export.Format.values:
+    if format not in exports.LIST_FORMATS:
         raise ApplicationError(
             _("The export is not valid."), errors={"format": [_("Choose csv, xlsx, geojson or gpkg.")]}
         )
@@ -51,6 +51,54 @@ def export_request(*, user, resource: str, format: str, filters: Mapping | None 
         resource=resource,
         format=format,
         filters=dict(filters),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_EXPIRY_HOURS),
+    )
+    export.full_clean()
+    with transaction.atomic():
+        export.save()
+        from reports.tasks import export_run
+
+        transaction.on_commit(lambda: export_run.delay(export.pk))
+    return export
+
+
+def may_generate_reports(user) -> bool:
+    """Treaty reports are national figures: whoever reads statistics may generate them, each
+    counting the records they may see (reports.treaty)."""
+    from accounts.selectors import is_authority
+    from core.api.statistics import STATISTICS_PERMISSION
+
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.has_perm(STATISTICS_PERMISSION) or is_authority(user)
+    )
+
+
+def report_request(*, user, kind: str, year, format: str) -> Export:
+    """Asks for a treaty report (reports.treaty: Article 7, Article 5 annex, Landmine Monitor,
+    CCM) of a calendar year as a file: refused at once when the user may not or an argument is
+    wrong; written by a worker, followed and downloaded like an export."""
+    from reports import treaty
+    from reports.treaty.figures import check_year
+
+    if not may_generate_reports(user):
+        raise PermissionDenied(_("Your role does not read statistics."))
+    errors = {}
+    if kind not in treaty.REPORT_KINDS:
+        errors["report"] = [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(treaty.REPORT_KINDS)}]
+    if format not in treaty.FORMATS:
+        errors["format"] = [_("Choose xlsx, docx or pdf.")]
+    try:
+        year = check_year(year)
+    except ApplicationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ApplicationError(_("The report is not valid."), errors=errors)
+    export = Export(
+        owner=user,
+        resource=kind,
+        format=format,
+        filters={"year": year},
         language=translation.get_language() or settings.LANGUAGE_CODE,
         expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_EXPIRY_HOURS),
     )
@@ -87,6 +135,13 @@ def export_write(*, export_id: int) -> None:
         try:
             root.mkdir(parents=True, exist_ok=True)
             _remove_partials(export)
+            final = root / _final_name(export)
+            temporary = root / f".{final.name}.{uuid.uuid4().hex}.partial"
+            if _is_report(export):
+                counted = _write_report(export, temporary)
+                os.replace(temporary, final)
+                _sync_folder(root)
+                return _done(export, final, counted)
             entry = export_entry(export.resource)
             records = export_records(user=export.owner, resource=export.resource, filters=export.filters)
             total = records.count()
@@ -104,8 +159,6 @@ def export_write(*, export_id: int) -> None:
                     counted += 1
                     yield row
 
-            final = root / _final_name(export)
-            temporary = root / f".{final.name}.{uuid.uuid4().hex}.partial"
             exports.write(
                 export.format, temporary, columns.names, counting(export_rows(records, columns)), progress,
                 layer=export.resource.replace("-", "_"),
@@ -122,14 +175,34 @@ def export_write(*, export_id: int) -> None:
                 status=Export.Status.FAILED, error=message, finished_at=timezone.now()
             )
             return
+    _done(export, final, counted)
+
+
+def _done(export: Export, final: Path, rows: int) -> None:
     Export.objects.filter(pk=export.pk).update(
         status=Export.Status.DONE,
         progress=100,
-        rows=counted,
+        rows=rows,
         file_path=final.name,
         error="",
         finished_at=timezone.now(),
     )
+
+
+def _is_report(export: Export) -> bool:
+    from reports import treaty
+
+    return export.resource in treaty.REPORT_KINDS
+
+
+def _write_report(export: Export, path: Path) -> int:
+    """The report's figures, computed for its owner, written to `path`; the records counted."""
+    from reports import treaty
+
+    report = treaty.build_report(export.resource, year=export.filters.get("year"), user=export.owner)
+    Export.objects.filter(pk=export.pk).update(progress=50)
+    treaty.write_report(report, format=export.format, path=path)
+    return report.counted_rows
 
 
 def _sync_folder(folder: Path) -> None:

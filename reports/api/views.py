@@ -9,7 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports import services
-from reports.api.serializers import ExportAcceptedSerializer, ExportRequestSerializer, ExportSerializer
+from reports.api.serializers import (
+    ExportAcceptedSerializer,
+    ExportRequestSerializer,
+    ExportSerializer,
+    ReportRequestSerializer,
+)
 from reports.exports import CONTENT_TYPES
 from reports.models import Export
 from reports.selectors import export_get
@@ -41,6 +46,30 @@ class ExportListView(APIView):
         return Response({"id": export.pk, "status": export.status, "url": url}, status=status.HTTP_202_ACCEPTED)
 
 
+class ReportRequestView(APIView):
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={
+            202: ExportAcceptedSerializer,
+            400: OpenApiResponse(description="Field errors."),
+            403: OpenApiResponse(description="Your role does not read statistics."),
+        },
+    )
+    def post(self, request):
+        """Asks for a treaty report of a year (XLSX, DOCX or PDF), counting the approved records you
+        may see: written in the background like an export; follow `url`, then download it."""
+        body = ReportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        export = services.report_request(
+            user=request.user,
+            kind=body.validated_data["report"],
+            year=body.validated_data["year"],
+            format=body.validated_data["format"],
+        )
+        url = request.build_absolute_uri(f"/api/v1/exports/{export.pk}/")
+        return Response({"id": export.pk, "status": export.status, "url": url}, status=status.HTTP_202_ACCEPTED)
+
+
 class ExportDetailView(APIView):
     @extend_schema(responses=ExportSerializer)
     def get(self, request, pk: int):
@@ -58,7 +87,7 @@ class ExportDownloadView(APIView):
         }
     )
     def get(self, request, pk: int):
-        """The export's file (CSV, XLSX, GeoJSON or GeoPackage), until it expires."""
+        """The export's file (CSV, XLSX, GeoJSON, GeoPackage; a report's XLSX, DOCX or PDF), until it expires."""
         export = _own_export(request, pk)
         if export.status != Export.Status.DONE:
             raise NotFound(_("The export is not done yet."))

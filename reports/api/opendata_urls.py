@@ -1,0 +1,3 @@
+"""Open data: aggregated figures as HXL-tagged CSV (reports.opendata)."""
+
+urlpatterns: list = []
