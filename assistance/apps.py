@@ -17,11 +17,13 @@ class AssistanceConfig(AppConfig):
                 date_field="casualty__incident__incident_date",
                 date_precision_field="casualty__incident__date_precision",
                 region_path="casualty__incident__admin_area",
+                # Needs are free text about a person's health: kept out of files that leave the system.
+                export_fields=("casualty", "has_disability"),
             )
         )
         register(RecordType(
             AssistanceService, "assistance-services", date_field="start_date", date_precision_field="date_precision",
             category_field="service_type",
             region_path="survivor__casualty__incident__admin_area",
-            export_fields=("service_type", "start_date", "date_precision", "end_date", "outcome"),
+            export_fields=("survivor", "service_type", "start_date", "date_precision", "end_date", "outcome"),
         ))  # fmt: skip

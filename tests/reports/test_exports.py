@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from rest_framework.test import APIClient
 
 from core.models import RecordStatus
@@ -291,3 +292,26 @@ def test_expired_exports_are_deleted_every_hour_on_a_worker(celery_worker):
     task = PeriodicTask.objects.get(name="Delete expired exports")
     assert (task.task, task.interval.every, task.interval.period) == ("reports.exports_expire", 1, "hours")
     assert exports_expire.delay().get(timeout=20) == 0
+
+
+def test_survivors_and_their_services_export_without_needs_or_identities(celery_worker, people):
+    from assistance.models import AssistanceService, Survivor
+    from demo.services import demo_data_delete
+
+    call_command("generate_demo_data", "--scale", "demo", "--seed", "5", verbosity=0)
+    try:
+        Survivor.objects.update(needs="Prothèse — appeler Fatou K. au 76 00 00 00")
+        alice = people["alice"]
+        _body, content, _download = _export(alice, "csv", {}, resource="survivors")
+        rows = list(csv.reader(io.StringIO(content.decode())))
+        assert rows[0] == ["id", "status", "organisation", "casualty", "has_disability"]
+        assert "Fatou" not in content.decode()
+        visible = Survivor.objects.filter(Q(status=RecordStatus.APPROVED) | Q(organisation__acronym="HI"))
+        assert sorted(int(row[0]) for row in rows[1:]) == sorted(visible.values_list("id", flat=True))
+        _body, content, _download = _export(alice, "csv", {}, resource="assistance-services")
+        header, *services = list(csv.reader(io.StringIO(content.decode())))
+        assert header[3] == "survivor"
+        by_id = dict(AssistanceService.objects.values_list("id", "survivor_id"))
+        assert all(int(row[3]) == by_id[int(row[0])] for row in services)
+    finally:
+        demo_data_delete()
