@@ -329,6 +329,8 @@ if not 0 <= BORDER_TOLERANCE_M <= 100_000:
 # Exports of filtered lists (reports): files are written here by workers and deleted once expired.
 EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default="") or BASE_DIR / "var" / "exports")
 EXPORT_EXPIRY_HOURS = env.int("EXPORT_EXPIRY_HOURS", default=24)
+# True: the aggregated open data (/api/v1/open-data/, HXL-tagged CSV) is readable without an account.
+OPEN_DATA_PUBLIC = _bool("OPEN_DATA_PUBLIC", default=False)
 if EXPORT_EXPIRY_HOURS < 1:
     raise ImproperlyConfigured("EXPORT_EXPIRY_HOURS must be at least 1")
 # An export's status is its own enum in generated clients, not the records' workflow status.
