@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=mineacti
 
 # GeoDjango's native libraries, from Debian (the same ones `make run` installs).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 \
+    && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 libproj25 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -68,6 +68,34 @@ def write_csv(path: Path, names: Sequence[str], rows: Iterable[Sequence], progre
         _sync(out)
 
 
+def write_csv_copy(path: Path, names: Sequence[str], statement: str, params: Sequence, progress: Progress) -> int:
+    """CSV written by PostgreSQL (`COPY … TO STDOUT`, values formatted and neutralised in SQL,
+    reports.selectors.export_copy_sql), block by block; the rows it held."""
+    from django.db import connection
+
+    rows = 0
+    # Inside a quoted value when a block ends, a newline is the value's, not the row's end.
+    quoted = False
+    reported = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerow(names)
+        out.flush()
+        with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+            for block in copy:
+                block = bytes(block)
+                out.buffer.write(block)
+                for index, part in enumerate(block.split(b'"')):
+                    if index:
+                        quoted = not quoted
+                    if not quoted:
+                        rows += part.count(b"\n")
+                if rows - reported >= PROGRESS_EVERY:
+                    progress(rows)
+                    reported = rows
+        _sync(out)
+    return rows
+
+
 def write_xlsx(path: Path, names: Sequence[str], rows: Iterable[Sequence], progress: Progress) -> None:
     from openpyxl import Workbook
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApplicationError
 from reports import exports
 from reports.models import Export
-from reports.selectors import export_columns, export_entry, export_records, export_rows
+from reports.selectors import export_columns, export_copy_sql, export_entry, export_records, export_rows
 
 logger = logging.getLogger(__name__)
 
@@ -159,10 +159,15 @@ def export_write(*, export_id: int) -> None:
                     counted += 1
                     yield row
 
-            exports.write(
-                export.format, temporary, columns.names, counting(export_rows(records, columns)), progress,
-                layer=export.resource.replace("-", "_"),
-            )  # fmt: skip
+            if export.format == "csv":
+                # PostgreSQL formats CSV itself: no row becomes a Python object.
+                statement, params = export_copy_sql(records, columns)
+                counted = exports.write_csv_copy(temporary, columns.names, statement, params, progress)
+            else:
+                exports.write(
+                    export.format, temporary, columns.names, counting(export_rows(records, columns)), progress,
+                    layer=export.resource.replace("-", "_"),
+                )  # fmt: skip
             os.replace(temporary, final)
             _sync_folder(root)
         # Every failure is told to the owner, and logged.
