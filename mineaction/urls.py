@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("education.urls")),
     path("", include("assistance.urls")),
     path("", include("community.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler404 = "core.views.not_found"

@@ -6,6 +6,7 @@ import logging
 import os
 import uuid
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -160,9 +161,20 @@ def export_write(*, export_id: int) -> None:
                     yield row
 
             if export.format == "csv":
-                # PostgreSQL formats CSV itself: no row becomes a Python object.
+                # PostgreSQL formats CSV itself: no row becomes a Python object. The connection
+                # is busy with the COPY: progress goes through a connection of its own.
                 statement, params = export_copy_sql(records, columns)
-                counted = exports.write_csv_copy(temporary, columns.names, statement, params, progress)
+                with _side_connection() as side:
+
+                    def copy_progress(rows: int) -> None:
+                        percent = min(99, rows * 100 // total) if total else 0
+                        with side.cursor() as cursor:
+                            cursor.execute(
+                                "UPDATE reports_export SET progress = %s, rows = %s WHERE id = %s",
+                                [percent, rows, export.pk],
+                            )
+
+                    counted = exports.write_csv_copy(temporary, columns.names, statement, params, copy_progress)
             else:
                 exports.write(
                     export.format, temporary, columns.names, counting(export_rows(records, columns)), progress,
@@ -181,6 +193,18 @@ def export_write(*, export_id: int) -> None:
             )
             return
     _done(export, final, counted)
+
+
+@contextmanager
+def _side_connection():
+    """A second connection to the database, in autocommit, closed afterwards."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        yield side
+    finally:
+        side.close()
 
 
 def _done(export: Export, final: Path, rows: int) -> None:

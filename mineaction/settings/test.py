@@ -20,6 +20,14 @@ STORAGES = {
 # Tests use their own Redis database so that a worker of `make run` never answers them.
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")  # noqa: F405
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# Workers a test starts as processes and kills (tests/reports/test_export_worker_killed.py) hand their
+# task on within seconds, checked every second; a solo worker busy with a task never takes it twice.
+if os.environ.get("TEST_BROKER_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ["TEST_BROKER_VISIBILITY_TIMEOUT"]),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
 # Celery lets these environment variables (set from `.env`) win over settings.
 os.environ["CELERY_BROKER_URL"] = os.environ["CELERY_RESULT_BACKEND"] = CELERY_BROKER_URL
 

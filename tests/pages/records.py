@@ -94,6 +94,8 @@ def every_page(records: dict) -> dict[str, str]:
         "approval queue": "/queue/",
         "data quality": "/quality/",
         "password change": "/accounts/password_change/",
+        "exports": "/exports/",
+        "treaty reports": "/reports/",
     }
     for name, record in records.items():
         pages[f"{name} list"] = f"/{name}/"

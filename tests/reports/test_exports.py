@@ -315,3 +315,39 @@ def test_survivors_and_their_services_export_without_needs_or_identities(celery_
         assert all(int(row[3]) == by_id[int(row[0])] for row in services)
     finally:
         demo_data_delete()
+
+
+def test_a_csv_tells_its_progress_while_postgresql_writes_it(people, incidents, monkeypatch):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from reports import exports
+    from reports.services import export_root
+
+    seen = []
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)
+    original = exports.write_csv_copy
+
+    def watching(path, names, statement, params, progress):
+        def told(rows):
+            progress(rows)
+            # Told through another connection (this one is busy with the COPY): readable at once
+            # by anyone following the export.
+            side = connections.create_connection(DEFAULT_DB_ALIAS)
+            try:
+                with side.cursor() as cursor:
+                    cursor.execute("SELECT rows FROM reports_export WHERE id = %s", [export_id])
+                    seen.append(cursor.fetchone()[0])
+            finally:
+                side.close()
+
+        return original(path, names, statement, params, told)
+
+    monkeypatch.setattr(exports, "write_csv_copy", watching)
+    accepted = people["alice"].post("/api/v1/exports/", {"resource": "incidents", "format": "csv"}, format="json")
+    export_id = accepted.json()["id"]
+    export_run.apply(args=[export_id])
+    done = Export.objects.get(pk=export_id)
+    assert (done.status, done.rows) == ("done", 3)
+    assert seen == [1, 2, 3]
+    rows = list(csv.reader(io.StringIO((export_root() / done.file_path).read_text())))
+    assert len(rows) == 4

@@ -68,7 +68,7 @@ def test_an_article_7_report_is_written_by_a_worker_and_downloaded_by_its_owner(
     assert viewer.get(body["download"]).status_code == 404
 
 
-@pytest.mark.parametrize("kind, format", [("monitor", "pdf"), ("ccm", "docx")])
+@pytest.mark.parametrize(("kind", "format"), [("monitor", "pdf"), ("ccm", "docx")])
 def test_other_reports_and_formats(country, celery_worker, kind, format):
     viewer = _client("ali.viewer", "viewer")
     asked = viewer.post("/api/v1/reports/", {"report": kind, "year": 2022, "format": format}, format="json")
