@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Export(models.Model):
@@ -20,7 +21,7 @@ class Export(models.Model):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports", verbose_name=_("owner")
@@ -66,6 +67,11 @@ class ClearanceCapacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start_year}: {self.teams} × {self.m2_per_team_per_year} m²"
+
+    @property
+    def m2_per_year(self) -> int:
+        """The area all teams release in a year."""
+        return self.teams * self.m2_per_team_per_year
 
 
 # --- Summary tables ---------------------------------------------------------------------------

@@ -171,3 +171,8 @@ def export_get(*, user, pk) -> Export | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Export.objects.filter(owner=user, pk=pk).first()
+
+
+def exports_of(user) -> QuerySet:
+    """The user's own exports, newest first: nobody sees another's (as `export_get`)."""
+    return Export.objects.filter(owner=user).order_by("-created_at", "-id")

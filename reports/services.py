@@ -93,6 +93,15 @@ def report_request(*, user, kind: str, year, format: str) -> Export:
         year = check_year(year)
     except ApplicationError as exc:
         errors.update(exc.errors)
+    if not errors and kind == "article5":
+        # The plan's first year needs a capacity: said now rather than by a failed report later.
+        from reports.models import ClearanceCapacity
+        from reports.treaty.figures import work_plan
+
+        try:
+            work_plan(remaining_m2=1, first_year=year + 1, capacities=list(ClearanceCapacity.objects.all()))
+        except ApplicationError as exc:
+            errors.update(exc.errors)
     if errors:
         raise ApplicationError(_("The report is not valid."), errors=errors)
     export = Export(
@@ -244,6 +253,9 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _failure_message(exc: Exception, export: Export) -> str:
+    if isinstance(exc, ApplicationError) and _is_report(export):
+        details = " ".join(" ".join(str(m) for m in messages) for messages in exc.errors.values())
+        return _("The report could not be written: %(details)s") % {"details": details or exc.message}
     if isinstance(exc, ApplicationError):
         details = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.errors.items())
         return _("The list can no longer be exported with these filters (%(details)s).") % {"details": details}

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpResponseRedirect, QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from core.pages import page_name_for
 from reports import services
 from reports.forms import FORMAT_LABELS, ExportForm, ReportForm
 from reports.models import Export
+from reports.selectors import exports_of
 from reports.treaty import REPORT_KINDS
 
 PAGE_SIZE = 25
@@ -38,11 +38,6 @@ STATUS_LABELS = {
     Export.Status.FAILED: pgettext_lazy("export status", "Failed"),
 }
 CAPACITY_PERMISSION = "reports.change_clearancecapacity"
-
-
-def exports_of(user) -> QuerySet:
-    """The user's own exports, newest first: nobody sees another's (as `selectors.export_get`)."""
-    return Export.objects.filter(owner=user).order_by("-created_at", "-id")
 
 
 def export_label(export: Export) -> str:

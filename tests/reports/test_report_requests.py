@@ -79,12 +79,23 @@ def test_other_reports_and_formats(country, celery_worker, kind, format):
     assert content.startswith(b"%PDF" if format == "pdf" else b"PK")
 
 
-def test_an_article_5_annex_without_capacity_fails_and_says_why(country, celery_worker):
+def test_an_article_5_annex_needs_a_capacity_when_asked_and_says_why_if_it_is_gone_when_written(country):
+    from reports.models import ClearanceCapacity
+    from reports.tasks import export_run
+
     officer = _client("awa.report", "information_management_officer")
+    refused = officer.post("/api/v1/reports/", {"report": "article5", "year": 2024, "format": "xlsx"}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["capacity"]
+    capacity = ClearanceCapacity.objects.create(start_year=2020, teams=3, m2_per_team_per_year=100_000)
     asked = officer.post("/api/v1/reports/", {"report": "article5", "year": 2024, "format": "xlsx"}, format="json")
-    body = _finished(officer, asked.json()["url"])
+    assert asked.status_code == 202
+    # The capacity is deleted before a worker writes the report.
+    capacity.delete()
+    export_run.apply(args=[asked.json()["id"]])
+    body = officer.get(asked.json()["url"]).json()
     assert body["status"] == "failed"
-    assert "capacity" in body["error"].lower()
+    assert body["error"].startswith("The report could not be written: No clearance capacity is recorded")
     assert body["download"] is None
 
 
