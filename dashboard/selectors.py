@@ -74,13 +74,15 @@ def api_statistics(
     """The rows `GET /api/v1/statistics/...?group_by=<group_by>&<filters>` answers this user, by the
     view's own records, filter set and statistics; `measures` adds to the view's measures."""
     view, filterset = _filtered(view_class, request, filters)
-    rows, _freshness = view.answer(
+    rows, freshness = view.answer(
         filterset,
         group_by=view.grouping(group_by),
         include_submitted=False,
         admin_area_level=admin_area_level,
         measures=measures,
     )
+    if hasattr(request, "_figures_freshness"):
+        request._figures_freshness.append(freshness)
     return rows
 
 
@@ -112,6 +114,10 @@ class Figure:
     totals: dict = field(default_factory=dict)
     # The page shows this many rows, the latest; the CSV gives them all.
     latest: int | None = None
+    # How fresh the figures are (core.api.statistics.StatisticsView.answer): the oldest time its
+    # figures hold, and whether a summary it read was being refreshed.
+    as_of: datetime.datetime | None = None
+    up_to_date: bool = True
 
 
 @dataclass(frozen=True)
@@ -536,9 +542,20 @@ def dashboard_figures(
     """Every figure of the dashboard, by slug, for the request's user."""
     figures = {}
     for group in GROUPS:
+        request._figures_freshness = []
         for figure in group.compute(request, filters, regions):
             figures[figure.slug] = figure
+            if request._figures_freshness:
+                figure.as_of = min(fresh["as_of"] for fresh in request._figures_freshness)
+                figure.up_to_date = all(fresh["up_to_date"] for fresh in request._figures_freshness)
+    del request._figures_freshness
     return figures
+
+
+def figures_freshness(figures: Mapping[str, Figure]) -> tuple[datetime.datetime | None, bool]:
+    """The oldest time the figures hold, and whether every summary they read was up to date."""
+    times = [figure.as_of for figure in figures.values() if figure.as_of is not None]
+    return (min(times) if times else None), all(figure.up_to_date for figure in figures.values())
 
 
 def _scope(user) -> str:

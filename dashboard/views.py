@@ -19,6 +19,7 @@ from dashboard.selectors import (
     Figure,
     InvalidFilters,
     cached_dashboard_figures,
+    figures_freshness,
     may_read_statistics,
 )
 from reference.models import area_name
@@ -176,6 +177,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             cards=_cards(figures),
             selection=_selection(form, filters, regions),
         )
+        context["as_of"], context["up_to_date"] = figures_freshness(figures)
     return render(request, "dashboard/home.html", context)
 
 

@@ -223,3 +223,17 @@ def test_the_schedule_refreshes_what_changed_every_ten_minutes_and_everything_ni
     assert summaries.refresh_due() == ["items"]
     assert summaries.refresh_due() == []
     assert sorted(summaries.refresh_due(everything=True)) == sorted(summaries.SUMMARIES)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_says_how_fresh_its_figures_are(demo, client, officer):
+    from django.core.cache import cache
+
+    client.force_login(officer)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Approved records as of" in html
+    assert "Recent approvals are being counted" not in html
+    SummaryState.objects.filter(name="casualties").update(changed_at=timezone.now() + datetime.timedelta(minutes=1))
+    cache.clear()
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Recent approvals are being counted: reload in a minute." in html
