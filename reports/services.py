@@ -47,21 +47,7 @@ def export_request(*, user, resource: str, format: str, filters: Mapping | None 
         )
     # Validated now, so that a mistake is a field error rather than a failed export later.
     export_records(user=user, resource=resource, filters=filters)
-    export = Export(
-        owner=user,
-        resource=resource,
-        format=format,
-        filters=dict(filters),
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_EXPIRY_HOURS),
-    )
-    export.full_clean()
-    with transaction.atomic():
-        export.save()
-        from reports.tasks import export_run
-
-        transaction.on_commit(lambda: export_run.delay(export.pk))
-    return export
+    return _queued(user=user, resource=resource, format=format, filters=dict(filters))
 
 
 def may_generate_reports(user) -> bool:
@@ -104,11 +90,16 @@ def report_request(*, user, kind: str, year, format: str) -> Export:
             errors.update(exc.errors)
     if errors:
         raise ApplicationError(_("The report is not valid."), errors=errors)
+    return _queued(user=user, resource=kind, format=format, filters={"year": year})
+
+
+def _queued(*, user, resource: str, format: str, filters: dict) -> Export:
+    """The export saved, in the asker's language, and its task queued once that commits."""
     export = Export(
         owner=user,
-        resource=kind,
+        resource=resource,
         format=format,
-        filters={"year": year},
+        filters=filters,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_EXPIRY_HOURS),
     )

@@ -147,9 +147,12 @@ def test_translation_functions_keep_a_name_makemessages_reads():
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_the_compiled_catalogue_is_up_to_date(code):
     compiled = polib.mofile(str(LOCALE / code / "LC_MESSAGES" / "django.mo"))
-    served = {entry.msgid: _forms(entry) for entry in compiled}
+    # A message is known by its context too ("Failed" as an export's status, or a check's verdict).
+    served = {(entry.msgctxt, entry.msgid): _forms(entry) for entry in compiled}
 
-    stale = [e.msgid for e in _live(_catalogue(code)) if e.translated() and served.get(e.msgid) != _forms(e)]
+    stale = [
+        e.msgid for e in _live(_catalogue(code)) if e.translated() and served.get((e.msgctxt, e.msgid)) != _forms(e)
+    ]
     assert stale == [], "run: manage.py compilemessages --ignore=.venv"
 
 

@@ -10,19 +10,16 @@ from collections import defaultdict
 from email.utils import parsedate_to_datetime
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 from django.utils import translation
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
-from demo.services import demo_data_delete
 from incidents.models import CasualtyIdentity
 from reference.models import AdministrativeArea, OrdnanceCategory, Organisation
-from reports import summaries
 from reports.models import CasualtySummary, SummaryState
 from reports.opendata import DATASETS, OpenData, casualty_table, csv_lines
 from tests.people import member
+from tests.reports.summarised import summarised_demo_data
 
 DATASET_NAMES = list(DATASETS)
 # Which summary tables each file reads.
@@ -35,37 +32,10 @@ SUMMARY_OF = {
 }
 
 
-def _reset_summaries() -> None:
-    for summary in summaries.SUMMARIES.values():
-        summary.table.objects.all().delete()
-    SummaryState.objects.update(refreshed_at=None, changed_at=None, rows=0)
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo data set, with some incidents and sessions known only by their year or month and
-    some records deleted, committed for the module and summarised; removed at the end."""
-    with django_db_blocker.unblock(), translation.override("en"):
-        call_command("generate_demo_data", "--scale", "demo", "--seed", "23", verbosity=0)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE incidents_incident SET date_precision = 'year', incident_date = date_trunc('year', "
-                "incident_date)::date WHERE id % 17 = 0"
-            )
-            cursor.execute(
-                "UPDATE incidents_incident SET date_precision = 'month', incident_date = date_trunc('month', "
-                "incident_date)::date WHERE id % 13 = 0 AND date_precision = 'day'"
-            )
-            cursor.execute("UPDATE incidents_incident SET deleted_at = now() WHERE id % 29 = 0")
-            cursor.execute(
-                "UPDATE education_riskeducationsession SET date_precision = 'year', session_date = "
-                "date_trunc('year', session_date)::date WHERE id % 11 = 0"
-            )
-        for name in summaries.SUMMARIES:
-            summaries.refresh(name)
+    with summarised_demo_data(django_db_blocker, seed=23):
         yield
-        _reset_summaries()
-        demo_data_delete()
 
 
 def _client(user=None, language: str = "en") -> APIClient:

@@ -5,18 +5,16 @@ import datetime
 import random
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
-from demo.services import demo_data_delete
 from reference.models import AdministrativeArea
 from reports import summaries
 from reports.models import CasualtySummary, SummaryState
 from tests.people import member
+from tests.reports.summarised import summarised_demo_data
 
 ENDPOINTS = {
     "casualties": "casualties",
@@ -28,38 +26,10 @@ ENDPOINTS = {
 }
 
 
-def _reset_summaries() -> None:
-    for summary in summaries.SUMMARIES.values():
-        summary.table.objects.all().delete()
-    SummaryState.objects.update(refreshed_at=None, changed_at=None, rows=0)
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo data set, with some incidents known only by their year or month and some records
-    deleted, committed for the module and summarised; removed at the end."""
-    with django_db_blocker.unblock(), translation.override("en"):
-        call_command("generate_demo_data", "--scale", "demo", "--seed", "7", verbosity=0)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE incidents_incident SET date_precision = 'year', incident_date = date_trunc('year', "
-                "incident_date)::date WHERE id % 17 = 0"
-            )
-            cursor.execute(
-                "UPDATE incidents_incident SET date_precision = 'month', incident_date = date_trunc('month', "
-                "incident_date)::date WHERE id % 13 = 0 AND date_precision = 'day'"
-            )
-            cursor.execute("UPDATE incidents_incident SET deleted_at = now() WHERE id % 29 = 0")
-            cursor.execute("UPDATE hazards_landreleaseactivity SET deleted_at = now() WHERE id % 23 = 0")
-            cursor.execute(
-                "UPDATE education_riskeducationsession SET date_precision = 'year', session_date = "
-                "date_trunc('year', session_date)::date WHERE id % 11 = 0"
-            )
-        for name in summaries.SUMMARIES:
-            summaries.refresh(name)
+    with summarised_demo_data(django_db_blocker, seed=7):
         yield
-        _reset_summaries()
-        demo_data_delete()
 
 
 def _client(user) -> APIClient:
