@@ -14,7 +14,11 @@ def celery_worker(transactional_db):
     # start_worker pings through this task before it yields.
     import celery.contrib.testing.tasks  # noqa: F401
 
-    with start_worker(celery_app, pool="solo", perform_ping_check=True, shutdown_timeout=10) as worker:
+    # Tasks that earlier tests queued without a worker (their records gone, each a quick no-op) come
+    # before the ping: it may wait for them.
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=True, ping_task_timeout=90, shutdown_timeout=10
+    ) as worker:
         yield worker
 
 

@@ -198,7 +198,7 @@ def test_headings_and_names_are_in_the_request_language_and_hashtags_stay(demo, 
     english = _file(_client(officer, "en"), "risk-education")
     french = _file(_client(officer, "fr"), "risk-education")
     assert english[0][:4] == ["Year", "Region P-code", "Region", "Sessions"]
-    assert french[0][:3] == ["Année", "Région P-code", "Région"]
+    assert french[0][:3] == ["Année", "P-code (Région)", "Région"]
     assert french[1] == english[1]
     # Région names too are in the reader's language; the figures are the same.
     names = {area.pcode: area.name_in("fr") for area in AdministrativeArea.objects.filter(level=1)}

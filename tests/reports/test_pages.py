@@ -330,7 +330,8 @@ def test_the_exports_page_speaks_the_users_language(client, partner_user):
     assert '<th scope="col">Statut</th>' in page
     # The status and the progress as the French catalogue writes them, here and in the script's labels.
     assert f">{queued}</span>" in page
-    assert f'"queued": "{queued}"' in page
+    # The labels the script shows, as JSON (non-ASCII escaped).
+    assert f'"queued": {json.dumps(queued)}' in page
     assert f">{percent}</span>" in page
     assert f'"percent": {json.dumps(pattern)}' in page
 

@@ -885,7 +885,7 @@ def test_the_command_refuses_bad_arguments_and_leaves_no_file(arguments, message
 
     target = tmp_path / "report.out"
     with pytest.raises(CommandError, match=re.escape(message)):
-        call_command("generate_report", *arguments, "--output", str(target), stdout=StringIO())
+        call_command("generate_report", "--language", "en", *arguments, "--output", str(target), stdout=StringIO())
     assert list(tmp_path.iterdir()) == []
 
 
