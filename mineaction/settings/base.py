@@ -237,6 +237,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    # `?format=geojson` wins over a GIS client's own Accept header (core.api.negotiation).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.ExplicitFormatNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.RecordPagination",
     "PAGE_SIZE": 100,

@@ -119,6 +119,18 @@ def test_spatial_lists_answer_as_geojson(api_officer, incidents):
     assert "location" not in first["properties"]
 
 
+@pytest.mark.parametrize("accept", ["application/json", "application/json, */*;q=0.1", "text/html", "text/csv"])
+def test_an_explicit_format_wins_over_the_clients_accept_header(api_officer, incidents, accept):
+    # GDAL (hence QGIS) asks `?format=geojson` with an Accept header of its own.
+    response = api_officer.get("/api/v1/incidents/?format=geojson", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    assert response.json()["type"] == "FeatureCollection"
+    # Without a format the Accept header decides; an unknown format is not found.
+    assert api_officer.get("/api/v1/incidents/", HTTP_ACCEPT="application/json")["Content-Type"] == "application/json"
+    assert api_officer.get("/api/v1/incidents/?format=shapefile").status_code == 404
+
+
 def test_list_query_count_does_not_grow_with_page_size(api_officer, incidents):
     counts = []
     for size in (1, 4):
