@@ -5,14 +5,18 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from core.filters import parse_bbox
-from gis import selectors
+from gis import selectors, tiles
 from hazards.models import LandClass
 from reference.selectors import country_extent
 
@@ -127,4 +131,55 @@ def layer_view(request, layer: str):
     response = HttpResponse(result.as_json(layer, zoom), content_type="application/geo+json")
     # Records change and differ by user: a browser may keep an answer for a moment, no shared cache.
     response["Cache-Control"] = "private, max-age=30"
+    return response
+
+
+def _tile_user(request):
+    """The token's user when the request carries `Authorization: Token …` (as the API, token
+    first), else the session's, as the map page."""
+    found = TokenAuthentication().authenticate(request)
+    return found[0] if found is not None else request.user
+
+
+def _unchanged(request, version: str) -> bool:
+    # Weak comparison (RFC 9110 §13.1.2): gzip makes the ETag sent back weak.
+    tags = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+    return "*" in tags or f'"{version}"' in tags
+
+
+@require_GET
+@gzip_page
+def tile_view(request, layer: str, z: int, x: int, y: int):
+    """A Mapbox Vector Tile of one layer (gis.tiles), as the user may read it. An empty tile is a 200
+    with an empty body, which MapLibre and OpenLayers draw as nothing."""
+    try:
+        user = _tile_user(request)
+    except AuthenticationFailed as failure:
+        response = _error(str(failure.detail), 401)
+        response["WWW-Authenticate"] = "Token"
+        return response
+    if not user.is_authenticated:
+        response = _error(_("Log in to see the map's layers."), 401)
+        response["WWW-Authenticate"] = "Token"
+        return response
+    if layer not in tiles.LAYERS:
+        return _error(_("No such layer."), 404)
+    if not tiles.tile_exists(z, x, y):
+        return _error(_("Not found."), 404)
+    if not tiles.layer_readable(layer, user):
+        return _error(_("Your role does not read these records."), 403)
+    # A cheap count first when the browser holds a copy: unchanged, the tile is not drawn again.
+    if request.headers.get("If-None-Match"):
+        version = tiles.tile_version(layer, user, z, x, y)
+        if _unchanged(request, version):
+            return _tile_headers(HttpResponse(status=304), version)
+    tile = tiles.tile_render(layer, user, z, x, y)
+    return _tile_headers(HttpResponse(tile.content, content_type=tiles.CONTENT_TYPE), tile.version)
+
+
+def _tile_headers(response: HttpResponse, version: str) -> HttpResponse:
+    response["ETag"] = f'"{version}"'
+    # Scoped per user: a browser may keep a tile for a minute, a shared cache never.
+    response["Cache-Control"] = "private, max-age=60"
+    patch_vary_headers(response, ("Authorization", "Cookie"))
     return response
