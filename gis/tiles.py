@@ -1,0 +1,279 @@
+"""Vector tiles of the map's layers: Mapbox Vector Tiles written by PostGIS (`ST_AsMVT`), each
+drawn by one SQL statement, of the records a user may read.
+
+Layers bear the API's resource names: `hazard-areas` and `incidents`, record types of the registry
+scoped exactly as the API and the GeoJSON layers are (`core.selectors.scoped`: the Django queryset
+is compiled and wrapped, never rewritten), and `admin-areas`, the current boundaries, the same for
+every user: the level the map draws at that zoom (`gis.selectors.boundary_level`) and those above
+it, so that a style can weigh lines by `level`. A tile holds one MVT layer named as in the URL; a
+feature's id is its record's id. Geometry is `ST_AsMVTGeom(ST_Transform(geometry, 3857),
+ST_TileEnvelope(z, x, y), 4096, 64, true)`: clipped to the tile with a 64-unit buffer and snapped
+to its 4096-unit grid, which is the only simplification. Records are chosen on the tile's square
+in WGS84, so that the GiST indexes of the geometry columns answer.
+
+At low zoom a tile would hold too much to draw (a zoom-6 tile around Mopti holds half a million
+incidents): below `INCIDENT_CELLS_BELOW` incidents, and below `HAZARD_CELLS_BELOW` hazardous areas,
+are counted on the server in cells of `CELL_UNITS` tile units (16 × 16 cells a tile), not capped. A
+cell is a point at the mean place of its records with their `count` (for hazardous areas also the
+sums of their areas): every record is counted, none is left out, and a cell never straddles two
+tiles. A hazardous area is counted in the one tile that holds the centre of its box, so that the
+cells of a view add up to each area once.
+
+A tile's version (its ETag) is read without drawing it: the count, sum of ids, latest `updated_at`
+and sum of `version` of its records, which every write through the services changes.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.contrib.gis.db.models import GeometryField
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
+
+from core import registry
+from core.selectors import scoped
+from gis.selectors import MAX_HAZARD_GROUPING_ZOOM, MAX_ZOOM, boundary_level
+from reference.country import FALLBACK_LANGUAGES, country, language_code
+from reference.selectors import admin_areas_current
+
+LAYERS = ("hazard-areas", "incidents", "admin-areas")
+CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+EXTENT = 4096
+BUFFER = 64
+# 16 cells across a tile: 16 pixels on a 256-pixel tile, the size of a drawn group.
+CELL_UNITS = 256
+# A zoom-9 tile around Mopti holds 25,000 incidents (1.3 MB as points); a zoom-10 one a quarter.
+INCIDENT_CELLS_BELOW = 10
+# As the GeoJSON layer: below it a hazardous area is a few pixels at most.
+HAZARD_CELLS_BELOW = MAX_HAZARD_GROUPING_ZOOM
+# Raised whenever the same records would make other tiles (properties, cells, zooms): old ETags
+# must not match.
+TILE_SCHEMA = 1
+
+# The tile's square in Web Mercator; computed once per statement (the function is immutable).
+# Every SQL text of this module is made of these constants and Django's compiled queries; values
+# (tile address, names, languages) are always parameters.
+_ENVELOPE = "ST_TileEnvelope(%s::int, %s::int, %s::int)"
+_MVT_GEOM = f"ST_AsMVTGeom(ST_Transform({{g}}, 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true)"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile's answer: the MVT bytes (empty when nothing lies in it) and its version, which
+    changes whenever the records drawn in it change (the ETag)."""
+
+    content: bytes
+    version: str
+    records: int
+
+
+def tile_exists(z: int, x: int, y: int) -> bool:
+    """A tile of the web map's pyramid: zoom 0 to MAX_ZOOM, x and y within the 2^z tiles of that zoom."""
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def layer_readable(layer: str, user) -> bool:
+    """Record layers need the record type's view permission (as the API); boundaries only a login."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if layer == "admin-areas":
+        return True
+    return user.has_perm(registry.by_slug(layer).permission("view"))
+
+
+def is_grouped(layer: str, z: int) -> bool:
+    """Whether this layer's tiles at this zoom hold cells with counts rather than records."""
+    return (layer == "incidents" and z < INCIDENT_CELLS_BELOW) or (layer == "hazard-areas" and z < HAZARD_CELLS_BELOW)
+
+
+def tile_version(layer: str, user, z: int, x: int, y: int) -> str:
+    """The tile's version without drawing it: one count over the records it would hold."""
+    rows = _rows(layer, user, z, x, y)
+    if rows is None:
+        return _version(layer, z, x, y, _NOTHING)
+    sql, params = rows
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_KEY} FROM ({sql}) AS r", params)  # noqa: S608
+        return _version(layer, z, x, y, cursor.fetchone())
+
+
+def tile_render(layer: str, user, z: int, x: int, y: int) -> Tile:
+    """The tile as `user` may read it, and its version, in one statement."""
+    rows = _rows(layer, user, z, x, y)
+    if rows is None:
+        return Tile(b"", _version(layer, z, x, y, _NOTHING), 0)
+    sql, params = rows
+    if is_grouped(layer, z):
+        # The version is summed over the cells: the records are read once, never kept.
+        statement = (
+            f"WITH c AS ({_cells(layer, sql)}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom') "  # noqa: S608
+            f"FROM (SELECT {_CELL_PROPERTIES[layer]} FROM c) AS f), "
+            "sum(c.count), sum(c.ids), max(c.updated_at), sum(c.versions) FROM c"
+        )
+        values = [*params, layer]
+    else:
+        features, feature_params = _features(layer, z, x, y)
+        statement = (
+            f"WITH r AS ({sql}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom', 'id') "  # noqa: S608
+            f"FROM ({features}) AS f), {_KEY} FROM r"
+        )
+        values = [*params, layer, *feature_params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        content, *key = cursor.fetchone()
+    return Tile(bytes(content or b""), _version(layer, z, x, y, key), key[0] or 0)
+
+
+# --- The records of a tile -----------------------------------------------------------------------
+
+# What the version is made of: a record that enters, leaves or changes (every write through the
+# services raises `updated_at` and `version`) changes one of these.
+_KEY = "count(*), sum(r.id), max(r.updated_at), sum(r.version)"
+_NOTHING = (0, None, None, None)
+
+
+def _version(layer: str, z: int, x: int, y: int, key) -> str:
+    count, ids, updated_at, versions = key
+    language = language_code(get_language()) if layer == "admin-areas" else ""
+    stamp = updated_at.isoformat() if updated_at is not None else ""
+    text = f"{TILE_SCHEMA}|{layer}|{z}/{x}/{y}|{language}|{count or 0}|{ids or 0}|{stamp}|{versions or 0}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _envelope(z: int, x: int, y: int) -> RawSQL:
+    """The tile's square in WGS84 (the geometry columns' SRID), for their GiST indexes."""
+    return RawSQL(f"ST_Transform({_ENVELOPE}, 4326)", (z, x, y), output_field=GeometryField(srid=4326))  # noqa: S611
+
+
+# Columns of each layer's rows, as the queryset gives them and as the SQL around it names them.
+_COLUMNS = {
+    "incidents": ("reference", "incident_class", "device_category", "incident_date", "status"),
+    "hazard-areas": ("reference", "land_class", "hazard_status", "area_m2", "remaining_area_m2"),
+    "admin-areas": ("pcode", "level", "name_fr", "name_en", "names"),
+}
+_GROUPED_COLUMNS = {"incidents": (), "hazard-areas": ("area_m2", "remaining_area_m2")}
+
+
+def _rows(layer: str, user, z: int, x: int, y: int) -> tuple[str, list] | None:
+    """SQL of the rows the tile is made of, each with `id`, its geometry `g`, `updated_at` and
+    `version`; None when the user may read none (an empty scope compiles to no SQL)."""
+    envelope = _envelope(z, x, y)
+    grouped = is_grouped(layer, z)
+    if layer == "admin-areas":
+        queryset = admin_areas_current().filter(level__lte=boundary_level(z), geometry__intersects=envelope)
+        geometry, tail, select = "geometry", ("updated_at",), "r.*, 0 AS version"
+    else:
+        entry = registry.by_slug(layer)
+        geometry, tail, select = entry.geometry_field, ("updated_at", "version"), "r.*"
+        queryset = scoped(entry.model.objects.all(), user).order_by()
+        if layer == "incidents" or grouped:
+            # A point lies in the tile exactly when their boxes overlap: `&&`, the index alone. Areas
+            # counted in cells are placed by their box: a box test is enough to find them.
+            queryset = queryset.filter(**{f"{geometry}__bboverlaps": envelope})
+        else:
+            queryset = queryset.filter(**{f"{geometry}__intersects": envelope})
+    columns = _GROUPED_COLUMNS[layer] if grouped else _COLUMNS[layer]
+    try:
+        sql, params = queryset.values_list("pk", geometry, *columns, *tail).query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    # Columns renamed by position: the SQL around does not depend on Django's aliases.
+    names = ", ".join(("id", "g", *columns, *tail))
+    sql = f"SELECT {select} FROM ({sql}) AS r({names})"  # noqa: S608
+    if grouped:
+        return _on_grid(sql, list(params), z, x, y, hazards=layer == "hazard-areas")
+    return sql, list(params)
+
+
+def _on_grid(sql: str, params: list, z: int, x: int, y: int, *, hazards: bool) -> tuple[str, list]:
+    """The rows with their place on the tile's grid (`tx` to the east, `ty` downwards, as
+    ST_AsMVTGeom counts), in Web Mercator computed from longitude and latitude: ST_Transform of half
+    a million points cost more than all the rest. A hazardous area is placed at the centre of its
+    box (from the box PostGIS keeps with each geometry: no vertex is read), and kept only when that
+    centre lies in the tile (its west and north edges in, east and south out: each area in one
+    tile only)."""
+    if hazards:
+        lon, lat = "(ST_XMin(r.g) + ST_XMax(r.g)) / 2", "(ST_YMin(r.g) + ST_YMax(r.g)) / 2"
+    else:
+        lon, lat = "ST_X(r.g)", "ST_Y(r.g)"
+    placed = (
+        f"SELECT r.*, ((r.lon + 180) / 360 * %s - %s) * {EXTENT} AS tx, "  # noqa: S608
+        f"((1 - ln(tan(radians(r.lat)) + 1 / cos(radians(r.lat))) / pi()) / 2 * %s - %s) * {EXTENT} AS ty "
+        f"FROM (SELECT r.*, {lon} AS lon, {lat} AS lat FROM ({sql}) AS r) AS r"
+    )
+    if hazards:
+        placed = f"SELECT * FROM ({placed}) AS r WHERE r.tx >= 0 AND r.tx < {EXTENT} AND r.ty >= 0 AND r.ty < {EXTENT}"  # noqa: S608
+    # Parameters in the order of their places in the text: the grid's before the rows'.
+    return placed, [2**z, x, 2**z, y, *params]
+
+
+_CELL_SUMS = {
+    "incidents": "",
+    "hazard-areas": (
+        ", round(sum(r.area_m2))::bigint AS area_m2, round(sum(r.remaining_area_m2))::bigint AS remaining_area_m2"
+    ),
+}
+# What the cells are made of, and no more: the rows are sorted by cell, half a million of them.
+_CELL_INPUTS = {
+    "incidents": "r.id, r.updated_at, r.version, r.tx, r.ty",
+    "hazard-areas": "r.id, r.updated_at, r.version, r.tx, r.ty, r.area_m2, r.remaining_area_m2",
+}
+_CELL_PROPERTIES = {"incidents": "geom, count", "hazard-areas": "geom, count, area_m2, remaining_area_m2"}
+
+
+def _cells(layer: str, rows: str) -> str:
+    """Cells of CELL_UNITS on the tile's grid, each a point at its records' mean place, with their
+    count (and the version's parts)."""
+    # One number per cell: one sort key. (A fence that made the planner count cells in a hash table
+    # also kept it from reading in parallel: 0.77 s against 0.51 s for half a million incidents.)
+    side = EXTENT // CELL_UNITS + 1
+    return (
+        "SELECT ST_MakePoint(round(avg(r.tx)), round(avg(r.ty))) AS geom, count(*) AS count, "  # noqa: S608
+        f"sum(r.id) AS ids, max(r.updated_at) AS updated_at, sum(r.version) AS versions{_CELL_SUMS[layer]} "
+        f"FROM (SELECT {_CELL_INPUTS[layer]}, floor(r.tx / {CELL_UNITS})::int * {side} "
+        f"+ floor(r.ty / {CELL_UNITS})::int AS cell FROM ({rows}) AS r) AS r GROUP BY r.cell"
+    )
+
+
+# --- What each feature carries ---------------------------------------------------------------------
+
+
+def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
+    """SQL of the tile's features over the rows `r`: `id`, `geom` on the tile's grid, properties."""
+    geom = _MVT_GEOM.format(g="r.g")
+    if layer == "incidents":
+        sql = (
+            f"SELECT r.id, {geom} AS geom, r.reference, r.incident_class, r.device_category, "  # noqa: S608
+            "to_char(r.incident_date, 'YYYY-MM-DD') AS incident_date, r.status FROM r"
+        )
+        return sql, [z, x, y]
+    if layer == "hazard-areas":
+        # An area too small to draw at this zoom (its polygon collapses on the grid) is sent as a
+        # point on its surface, so that none disappears. Areas in whole square metres: plenty for a map.
+        point = _MVT_GEOM.format(g="ST_PointOnSurface(r.g)")
+        sql = (
+            f"SELECT r.id, COALESCE({geom}, {point}) AS geom, r.reference, r.land_class, r.hazard_status, "  # noqa: S608
+            "round(r.area_m2)::bigint AS area_m2, round(r.remaining_area_m2)::bigint AS remaining_area_m2 FROM r"
+        )
+        return sql, [z, x, y, z, x, y]
+    # French and English have their own columns, which win over `names` (gis.selectors._area_name).
+    name = (
+        "COALESCE((SELECT n.value FROM jsonb_each_text(CASE WHEN jsonb_typeof(r.names) = 'object' THEN r.names "
+        "ELSE '{}'::jsonb END || jsonb_build_object('fr', r.name_fr, 'en', r.name_en)) AS n "
+        "LEFT JOIN unnest(%s::text[]) WITH ORDINALITY AS o(code, rank) ON o.code = n.key "
+        "WHERE n.value <> '' ORDER BY o.rank NULLS LAST, n.key LIMIT 1), r.pcode)"
+    )
+    sql = f"SELECT r.id, {geom} AS geom, r.pcode, r.level, {name} AS name FROM r"  # noqa: S608
+    return sql, [z, x, y, _languages()]
+
+
+def _languages() -> list[str]:
+    """Where a place's name is looked for, as `reference.country.pick_name` does: the active
+    language, the country's default language, French and English, then any other alphabetically."""
+    try:
+        return list(country().languages())
+    except ImproperlyConfigured:
+        # Reported by the system check `reference.E001`; names still come out, in the fallbacks.
+        return list(dict.fromkeys(code for code in (language_code(get_language()), *FALLBACK_LANGUAGES) if code))
