@@ -45,3 +45,20 @@ def member(username: str, organisation, role: str):
     Profile.objects.create(user=user, organisation=organisation)
     user.groups.add(Group.objects.get(name=role))
     return get_user_model().objects.get(pk=user.pk)
+
+
+def authority_and_partner(prefix: str) -> dict:
+    """An officer of the national authority, and a data manager of the organisation of the first
+    draft incident (so that scoping has something to leave out), by the label a bench prints."""
+    from accounts import roles
+    from core.models import RecordStatus
+    from incidents.models import Incident
+    from reference.selectors import national_authority
+
+    draft = Incident.objects.filter(status=RecordStatus.DRAFT).select_related("organisation").first()
+    return {
+        "authority": member(f"{prefix}-{roles.IM_OFFICER}", national_authority(), roles.IM_OFFICER),
+        f"partner {draft.organisation.acronym}": member(
+            f"{prefix}-{roles.PARTNER_DATA_MANAGER}", draft.organisation, roles.PARTNER_DATA_MANAGER
+        ),
+    }

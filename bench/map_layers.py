@@ -27,8 +27,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from accounts import roles  # noqa: E402
-from bench._support import member, rolled_back, timed  # noqa: E402
+from bench._support import authority_and_partner, rolled_back, timed  # noqa: E402
 from core.models import RecordStatus  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 from reference.selectors import country_extent  # noqa: E402
@@ -53,7 +52,6 @@ def main() -> None:
 
 
 def run() -> None:
-    from reference.selectors import national_authority
 
     extent = country_extent()
     national = f"{extent.west},{extent.south},{extent.east},{extent.north}"
@@ -61,13 +59,7 @@ def run() -> None:
     where = Incident.objects.filter(status=RecordStatus.APPROVED).order_by("pk").values_list("location", flat=True)[0]
     small = f"{where.x - 0.025:.5f},{where.y - 0.025:.5f},{where.x + 0.025:.5f},{where.y + 0.025:.5f}"
     cercle = f"{where.x - 0.35:.5f},{where.y - 0.35:.5f},{where.x + 0.35:.5f},{where.y + 0.35:.5f}"
-    draft = Incident.objects.filter(status=RecordStatus.DRAFT).select_related("organisation").first()
-    users = {
-        "authority": member(f"bench-map-{roles.IM_OFFICER}", national_authority(), roles.IM_OFFICER),
-        f"partner {draft.organisation.acronym}": member(
-            f"bench-map-{roles.PARTNER_DATA_MANAGER}", draft.organisation, roles.PARTNER_DATA_MANAGER
-        ),
-    }
+    users = authority_and_partner("bench-map")
     print(
         f"map layers on {Incident.objects.count():,} incidents; national box zoom {NATIONAL_ZOOM}, 80 km box zoom "
         f"{CERCLE_ZOOM}, 5 km box zoom {STREET_ZOOM}; median of 7 runs (21 for 5 km)"

@@ -34,9 +34,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from accounts import roles  # noqa: E402
-from bench._support import member, rolled_back, timed  # noqa: E402
-from core.models import RecordStatus  # noqa: E402
+from bench._support import authority_and_partner, rolled_back, timed  # noqa: E402
 from gis import tiles  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 
@@ -62,18 +60,10 @@ def run(rounds: int) -> None:
     from axes.signals import handle_user_logged_in
     from django.contrib.auth.signals import user_logged_in
 
-    from reference.selectors import national_authority
-
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     # A forced login is no login attempt: the lockout records (django-axes) are left out of it.
     user_logged_in.disconnect(handle_user_logged_in)
-    draft = Incident.objects.filter(status=RecordStatus.DRAFT).select_related("organisation").first()
-    users = {
-        "authority": member(f"bench-tiles-{roles.IM_OFFICER}", national_authority(), roles.IM_OFFICER),
-        f"partner {draft.organisation.acronym}": member(
-            f"bench-tiles-{roles.PARTNER_DATA_MANAGER}", draft.organisation, roles.PARTNER_DATA_MANAGER
-        ),
-    }
+    users = authority_and_partner("bench-tiles")
     print(
         f"vector tiles on {Incident.objects.count():,} incidents, tiles holding lon {MOPTI[0]}, lat {MOPTI[1]}; "
         f"cells below zoom {tiles.INCIDENT_CELLS_BELOW} (incidents) and {tiles.HAZARD_CELLS_BELOW} (hazardous "
