@@ -238,7 +238,11 @@ def items_page(
     across pages), with the count of all that match."""
     queryset = _filtered(collection, user, box=box, interval=interval)
     matched = queryset.count()
-    features = _features(collection, queryset.order_by("pk")[offset : offset + limit]) if offset < matched else []
+    features = []
+    if offset < matched:
+        # The page's ids first: GeoJSON is written for its own rows, never for the rows skipped.
+        page_ids = queryset.order_by("pk").values("pk")[offset : offset + limit]
+        features = _features(collection, _records(collection, user).filter(pk__in=page_ids).order_by("pk"))
     return Page(features, matched, offset, limit)
 
 
