@@ -62,3 +62,14 @@ def authority_and_partner(prefix: str) -> dict:
             f"{prefix}-{roles.PARTNER_DATA_MANAGER}", draft.organisation, roles.PARTNER_DATA_MANAGER
         ),
     }
+
+
+def serving_in_process() -> None:
+    """Requests served in process by the test client: its host allowed, and forced logins left out
+    of the lockout records (django-axes), since they are no login attempts."""
+    from axes.signals import handle_user_logged_in
+    from django.conf import settings
+    from django.contrib.auth.signals import user_logged_in
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    user_logged_in.disconnect(handle_user_logged_in)

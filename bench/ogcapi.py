@@ -29,11 +29,10 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench._support import authority_and_partner, rolled_back, timed  # noqa: E402
+from bench._support import authority_and_partner, rolled_back, serving_in_process, timed  # noqa: E402
 from core import registry  # noqa: E402
 from core.selectors import scoped  # noqa: E402
 from gis import ogcapi  # noqa: E402
@@ -142,12 +141,7 @@ def measure(client, user, who: str, collection: str, box: bool, offset: int, rou
 
 
 def run(rounds: int) -> None:
-    from axes.signals import handle_user_logged_in
-    from django.contrib.auth.signals import user_logged_in
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # A forced login is no login attempt: the lockout records (django-axes) are left out of it.
-    user_logged_in.disconnect(handle_user_logged_in)
+    serving_in_process()
     users = authority_and_partner("bench-ogcapi")
     print(
         f"OGC API – Features items on {Incident.objects.count():,} incidents, limit {LIMIT}, bbox {BOX}; "

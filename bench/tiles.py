@@ -29,12 +29,11 @@ import django
 django.setup()
 
 import mapbox_vector_tile  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench._support import authority_and_partner, rolled_back, timed  # noqa: E402
+from bench._support import authority_and_partner, rolled_back, serving_in_process, timed  # noqa: E402
 from gis import tiles  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 
@@ -57,12 +56,7 @@ def main() -> None:
 
 
 def run(rounds: int) -> None:
-    from axes.signals import handle_user_logged_in
-    from django.contrib.auth.signals import user_logged_in
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # A forced login is no login attempt: the lockout records (django-axes) are left out of it.
-    user_logged_in.disconnect(handle_user_logged_in)
+    serving_in_process()
     users = authority_and_partner("bench-tiles")
     print(
         f"vector tiles on {Incident.objects.count():,} incidents, tiles holding lon {MOPTI[0]}, lat {MOPTI[1]}; "

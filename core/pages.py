@@ -26,7 +26,6 @@ from django.views.generic import TemplateView
 
 from accounts.selectors import is_authority, user_organisation
 from core import policy, registry
-from core.api.statistics import STATISTICS_PERMISSION
 from core.display import format_area
 from core.exceptions import ApplicationError, RecordChanged
 from core.forms import add_errors
@@ -118,7 +117,7 @@ def navigation(request: HttpRequest) -> dict:
         work.append((_("Data quality"), "quality:report"))
     work.append((_("Exports"), "reports:exports"))
     # Whoever reads statistics generates treaty reports (reports.services.may_generate_reports).
-    if user.has_perm(STATISTICS_PERMISSION) or is_authority(user):
+    if policy.may_read_statistics(user):
         work.append((_("Treaty reports"), "reports:treaty"))
     menu = _menu_items(request, [(_("Dashboard"), "home"), (_("Map"), "map")])
     children = _menu_items(request, records)

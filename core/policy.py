@@ -245,3 +245,14 @@ def check_merge(user) -> None:
 
 def may_merge(user) -> bool:
     return _may(check_merge, user)
+
+
+# The right to read figures (statistics, the dashboard, treaty reports, open data): accounts.roles.
+STATISTICS_PERMISSION = "accounts.view_statistics"
+
+
+def may_read_statistics(user) -> bool:
+    """The statistics permission, or the authority; never an anonymous user."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.has_perm(STATISTICS_PERMISSION) or is_authority(user)
+    )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import is_authority
 from assistance.api.statistics import AssistanceStatisticsView
 from assistance.models import AssistanceService
-from core.api.statistics import STATISTICS_PERMISSION, StatisticsView
+from core.api.statistics import StatisticsView
 from core.selectors import records_visible
 from core.statistics import grouped_statistics, measure_totals, statistics_generation, summary_reader
 from education.api.statistics import RiskEducationStatisticsView
@@ -37,11 +37,6 @@ from reference.country import level_name
 from reference.models import OrdnanceCategory
 
 KM2 = 1_000_000
-
-
-def may_read_statistics(user) -> bool:
-    """The right `StatisticsView.get` asks for: the statistics permission, or the authority."""
-    return user.has_perm(STATISTICS_PERMISSION) or is_authority(user)
 
 
 class InvalidFilters(ValueError):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from core.policy import may_read_statistics
 from dashboard.forms import DashboardFilterForm, current_regions
 from dashboard.selectors import (
     FIGURE_SLUGS,
@@ -20,7 +21,6 @@ from dashboard.selectors import (
     InvalidFilters,
     cached_dashboard_figures,
     figures_freshness,
-    may_read_statistics,
 )
 from reference.models import area_name
 

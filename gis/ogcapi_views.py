@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from gis import ogcapi
+from gis.views import token_or_session_user
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -55,10 +55,9 @@ def ogc_endpoint(view: Callable) -> Callable:
     @require_GET
     def wrapper(request, *args, **kwargs):
         try:
-            found = TokenAuthentication().authenticate(request)
+            user = token_or_session_user(request)
         except AuthenticationFailed as failure:
             return _error(str(failure.detail), 401)
-        user = found[0] if found is not None else request.user
         if not user.is_authenticated:
             return _error(_("Log in, or send an API token, to read these collections."), 401)
         output = _format(request)

@@ -134,7 +134,7 @@ def layer_view(request, layer: str):
     return response
 
 
-def _tile_user(request):
+def token_or_session_user(request):
     """The token's user when the request carries `Authorization: Token …` (as the API, token
     first), else the session's, as the map page."""
     found = TokenAuthentication().authenticate(request)
@@ -153,7 +153,7 @@ def tile_view(request, layer: str, z: int, x: int, y: int):
     """A Mapbox Vector Tile of one layer (gis.tiles), as the user may read it. An empty tile is a 200
     with an empty body, which MapLibre and OpenLayers draw as nothing."""
     try:
-        user = _tile_user(request)
+        user = token_or_session_user(request)
     except AuthenticationFailed as failure:
         response = _error(str(failure.detail), 401)
         response["WWW-Authenticate"] = "Token"

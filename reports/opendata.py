@@ -29,12 +29,12 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from accounts.selectors import is_authority
 from assistance.api.statistics import AssistanceStatisticsView
 from assistance.models import AssistanceService
 from core import registry
-from core.api.statistics import STATISTICS_PERMISSION, StatisticsView
+from core.api.statistics import StatisticsView
 from core.models import RecordStatus
+from core.policy import may_read_statistics
 from education.api.statistics import RiskEducationStatisticsView
 from hazards.api.statistics import LandReleaseStatisticsView
 from incidents.api.statistics import CasualtyStatisticsView, IncidentStatisticsView
@@ -51,7 +51,7 @@ def may_read_open_data(user) -> bool:
     who read statistics: the right `StatisticsView.get` asks for, or the authority."""
     if getattr(settings, "OPEN_DATA_PUBLIC", False):
         return True
-    return user.has_perm(STATISTICS_PERMISSION) or is_authority(user)
+    return may_read_statistics(user)
 
 
 # --- What a data set is -------------------------------------------------------------------------

@@ -53,12 +53,9 @@ def export_request(*, user, resource: str, format: str, filters: Mapping | None 
 def may_generate_reports(user) -> bool:
     """Treaty reports are national figures: whoever reads statistics may generate them, each
     counting the records they may see (reports.treaty)."""
-    from accounts.selectors import is_authority
-    from core.api.statistics import STATISTICS_PERMISSION
+    from core.policy import may_read_statistics
 
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.has_perm(STATISTICS_PERMISSION) or is_authority(user)
-    )
+    return may_read_statistics(user)
 
 
 def report_request(*, user, kind: str, year, format: str) -> Export:

@@ -15,10 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import is_authority
+from core.policy import may_read_statistics
 from core.selectors import records_visible
 from core.statistics import ADMIN_AREA_LEVELS, AreaGroup, grouped_statistics, measure_totals, summary_reader
-
-STATISTICS_PERMISSION = "accounts.view_statistics"
 
 
 class StatisticsView(APIView):
@@ -90,7 +89,7 @@ class StatisticsView(APIView):
 
     def get(self, request):
         group_by = self._group_by(request)
-        if not (request.user.has_perm(STATISTICS_PERMISSION) or is_authority(request.user)):
+        if not may_read_statistics(request.user):
             raise PermissionDenied(_("Your role does not read statistics."))
         admin_area_level = self._admin_area_level(request, group_by)
         group_by = self.grouping(group_by)
