@@ -99,9 +99,9 @@ def measure(client, user, who: str, layer: str, z: int, rounds: int) -> None:
         sys.exit(f"{url}: HTTP {response.status_code} {response.content[:300]!r}")
     body = gzip.decompress(response.content) if response.get("Content-Encoding") == "gzip" else response.content
     features = mapbox_vector_tile.decode(body).get(layer, {}).get("features", []) if body else []
-    grouped = tiles.is_grouped(layer, z)
-    counted = sum(f["properties"]["count"] for f in features) if grouped else len(features)
     tile = tiles.tile_render(layer, user, z, x, y)
+    grouped = tile.grouped
+    counted = sum(f["properties"]["count"] for f in features) if grouped else len(features)
     if counted != tile.records and not (layer == "hazard-areas" and not grouped and counted <= tile.records):
         sys.exit(f"{url}: the tile holds {counted} records, its statement counted {tile.records}")
     etag = response["ETag"]

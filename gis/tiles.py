@@ -13,7 +13,8 @@ in WGS84, so that the GiST indexes of the geometry columns answer.
 
 At low zoom a tile would hold too much to draw (a zoom-6 tile around Mopti holds half a million
 incidents): below `INCIDENT_CELLS_BELOW` incidents, and below `HAZARD_CELLS_BELOW` hazardous areas,
-are counted on the server in cells of `CELL_UNITS` tile units (16 × 16 cells a tile), not capped. A
+are counted on the server in cells of `CELL_UNITS` tile units (4 × 4 cells a tile), not capped,
+when the tile holds more than `RECORDS_UP_TO`. A
 cell is a point at the mean place of its records with their `count` (for hazardous areas also the
 sums of their areas): every record is counted, none is left out, and a cell never straddles two
 tiles. A hazardous area is counted in the one tile that holds the centre of its box, so that the
@@ -34,39 +35,48 @@ from django.utils.translation import get_language
 
 from core import registry
 from core.selectors import scoped
-from gis.selectors import MAX_HAZARD_GROUPING_ZOOM, MAX_ZOOM, boundary_level
+from gis.selectors import MAX_HAZARD_GROUPING_ZOOM, MAX_ZOOM, RELEASE_STATE, boundary_level
 from reference.country import FALLBACK_LANGUAGES, country, language_code
 from reference.selectors import admin_areas_current
 
 LAYERS = ("hazard-areas", "incidents", "admin-areas")
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096
-BUFFER = 64
-# 16 cells across a tile: 16 pixels on a 256-pixel tile, the size of a drawn group.
-CELL_UNITS = 256
+# Around each tile, in tile units: 16 pixels, more than a drawn point's radius. OpenLayers clips each
+# tile's drawing to its square, so a record near the edge is sent in both tiles and drawn whole.
+BUFFER = 256
+# 4 cells across a tile: 64 pixels on a 256-pixel tile, room for a drawn group and its count (as
+# the GeoJSON layers' cells).
+CELL_UNITS = 1024
 # A zoom-9 tile around Mopti holds 25,000 incidents (1.3 MB as points); a zoom-10 one a quarter.
 INCIDENT_CELLS_BELOW = 10
 # As the GeoJSON layer: below it a hazardous area is a few pixels at most.
 HAZARD_CELLS_BELOW = MAX_HAZARD_GROUPING_ZOOM
+# Up to this many records in a tile at a zoom that may group, the records themselves are sent: a
+# few hundred kilobytes at most, which OpenLayers draws at once.
+RECORDS_UP_TO = {"incidents": 2000, "hazard-areas": 500}
 # Raised whenever the same records would make other tiles (properties, cells, zooms): old ETags
 # must not match.
-TILE_SCHEMA = 1
+TILE_SCHEMA = 2
 
 # The tile's square in Web Mercator; computed once per statement (the function is immutable).
 # Every SQL text of this module is made of these constants and Django's compiled queries; values
 # (tile address, names, languages) are always parameters.
 _ENVELOPE = "ST_TileEnvelope(%s::int, %s::int, %s::int)"
+# The tile's square with its buffer: records are chosen in it, except where counted in cells (each in one tile).
+_BUFFERED = f"ST_TileEnvelope(%s::int, %s::int, %s::int, margin => {BUFFER / EXTENT})"
 _MVT_GEOM = f"ST_AsMVTGeom(ST_Transform({{g}}, 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true)"
 
 
 @dataclass(frozen=True)
 class Tile:
-    """One tile's answer: the MVT bytes (empty when nothing lies in it) and its version, which
-    changes whenever the records drawn in it change (the ETag)."""
+    """One tile's answer: the MVT bytes (empty when nothing lies in it), its version, which
+    changes whenever the records drawn in it change (the ETag), and whether it holds cells."""
 
     content: bytes
     version: str
     records: int
+    grouped: bool = False
 
 
 def tile_exists(z: int, x: int, y: int) -> bool:
@@ -83,29 +93,49 @@ def layer_readable(layer: str, user) -> bool:
     return user.has_perm(registry.by_slug(layer).permission("view"))
 
 
-def is_grouped(layer: str, z: int) -> bool:
-    """Whether this layer's tiles at this zoom hold cells with counts rather than records."""
+def may_group(layer: str, z: int) -> bool:
+    """Whether this layer's tiles at this zoom may hold cells with counts rather than records."""
     return (layer == "incidents" and z < INCIDENT_CELLS_BELOW) or (layer == "hazard-areas" and z < HAZARD_CELLS_BELOW)
+
+
+def is_grouped(layer: str, user, z: int, x: int, y: int) -> bool:
+    """Whether this tile holds cells: at a zoom that may group, and more records than RECORDS_UP_TO
+    of the layer in it. A sparse region shows its records one by one at national zoom too; a
+    country with a few hundred records never sees a cell."""
+    if not may_group(layer, z):
+        return False
+    rows = _rows(layer, user, z, x, y, grouped=False)
+    if rows is None:
+        return False
+    sql, params = rows
+    limit = RECORDS_UP_TO[layer]
+    with connection.cursor() as cursor:
+        # Stops at the first record past the limit: a few milliseconds however many the tile holds.
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS r LIMIT %s) AS r", [*params, limit + 1])  # noqa: S608
+        return cursor.fetchone()[0] > limit
 
 
 def tile_version(layer: str, user, z: int, x: int, y: int) -> str:
     """The tile's version without drawing it: one count over the records it would hold."""
-    rows = _rows(layer, user, z, x, y)
+    grouped = is_grouped(layer, user, z, x, y)
+    rows = _rows(layer, user, z, x, y, grouped=grouped)
     if rows is None:
         return _version(layer, z, x, y, _NOTHING)
     sql, params = rows
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_KEY} FROM ({sql}) AS r", params)  # noqa: S608
-        return _version(layer, z, x, y, cursor.fetchone())
+        return _version(layer, z, x, y, cursor.fetchone(), grouped)
 
 
 def tile_render(layer: str, user, z: int, x: int, y: int) -> Tile:
-    """The tile as `user` may read it, and its version, in one statement."""
-    rows = _rows(layer, user, z, x, y)
+    """The tile as `user` may read it, and its version, in one statement (after a bounded count
+    where the zoom may group)."""
+    grouped = is_grouped(layer, user, z, x, y)
+    rows = _rows(layer, user, z, x, y, grouped=grouped)
     if rows is None:
         return Tile(b"", _version(layer, z, x, y, _NOTHING), 0)
     sql, params = rows
-    if is_grouped(layer, z):
+    if grouped:
         # The version is summed over the cells: the records are read once, never kept.
         statement = (
             f"WITH c AS ({_cells(layer, sql)}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom') "  # noqa: S608
@@ -123,7 +153,7 @@ def tile_render(layer: str, user, z: int, x: int, y: int) -> Tile:
     with connection.cursor() as cursor:
         cursor.execute(statement, values)
         content, *key = cursor.fetchone()
-    return Tile(bytes(content or b""), _version(layer, z, x, y, key), key[0] or 0)
+    return Tile(bytes(content or b""), _version(layer, z, x, y, key, grouped), key[0] or 0, grouped)
 
 
 # --- The records of a tile -----------------------------------------------------------------------
@@ -134,33 +164,34 @@ _KEY = "count(*), sum(r.id), max(r.updated_at), sum(r.version)"
 _NOTHING = (0, None, None, None)
 
 
-def _version(layer: str, z: int, x: int, y: int, key) -> str:
+def _version(layer: str, z: int, x: int, y: int, key, grouped: bool = False) -> str:
     count, ids, updated_at, versions = key
     language = language_code(get_language()) if layer == "admin-areas" else ""
     stamp = updated_at.isoformat() if updated_at is not None else ""
-    text = f"{TILE_SCHEMA}|{layer}|{z}/{x}/{y}|{language}|{count or 0}|{ids or 0}|{stamp}|{versions or 0}"
+    text = f"{TILE_SCHEMA}|{layer}|{z}/{x}/{y}|{grouped:d}|{language}|{count or 0}|{ids or 0}|{stamp}|{versions or 0}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _envelope(z: int, x: int, y: int) -> RawSQL:
-    """The tile's square in WGS84 (the geometry columns' SRID), for their GiST indexes."""
-    return RawSQL(f"ST_Transform({_ENVELOPE}, 4326)", (z, x, y), output_field=GeometryField(srid=4326))  # noqa: S611
+def _envelope(z: int, x: int, y: int, *, buffered: bool) -> RawSQL:
+    """The tile's square (with its buffer or not) in WGS84 (the geometry columns' SRID), for their
+    GiST indexes."""
+    square = _BUFFERED if buffered else _ENVELOPE
+    return RawSQL(f"ST_Transform({square}, 4326)", (z, x, y), output_field=GeometryField(srid=4326))  # noqa: S611
 
 
 # Columns of each layer's rows, as the queryset gives them and as the SQL around it names them.
 _COLUMNS = {
     "incidents": ("reference", "incident_class", "device_category", "incident_date", "status"),
-    "hazard-areas": ("reference", "land_class", "hazard_status", "area_m2", "remaining_area_m2"),
+    "hazard-areas": ("reference", "land_class", "hazard_status", "release", "area_m2", "remaining_area_m2"),
     "admin-areas": ("pcode", "level", "name_fr", "name_en", "names"),
 }
 _GROUPED_COLUMNS = {"incidents": (), "hazard-areas": ("area_m2", "remaining_area_m2")}
 
 
-def _rows(layer: str, user, z: int, x: int, y: int) -> tuple[str, list] | None:
+def _rows(layer: str, user, z: int, x: int, y: int, *, grouped: bool) -> tuple[str, list] | None:
     """SQL of the rows the tile is made of, each with `id`, its geometry `g`, `updated_at` and
     `version`; None when the user may read none (an empty scope compiles to no SQL)."""
-    envelope = _envelope(z, x, y)
-    grouped = is_grouped(layer, z)
+    envelope = _envelope(z, x, y, buffered=not grouped)
     if layer == "admin-areas":
         queryset = admin_areas_current().filter(level__lte=boundary_level(z), geometry__intersects=envelope)
         geometry, tail, select = "geometry", ("updated_at",), "r.*, 0 AS version"
@@ -173,7 +204,8 @@ def _rows(layer: str, user, z: int, x: int, y: int) -> tuple[str, list] | None:
             # counted in cells are placed by their box: a box test is enough to find them.
             queryset = queryset.filter(**{f"{geometry}__bboverlaps": envelope})
         else:
-            queryset = queryset.filter(**{f"{geometry}__intersects": envelope})
+            # What land release has done to the area, as the map colours it (gis.selectors).
+            queryset = queryset.filter(**{f"{geometry}__intersects": envelope}).annotate(release=RELEASE_STATE)
     columns = _GROUPED_COLUMNS[layer] if grouped else _COLUMNS[layer]
     try:
         sql, params = queryset.values_list("pk", geometry, *columns, *tail).query.sql_with_params()
@@ -223,6 +255,15 @@ _CELL_INPUTS = {
 _CELL_PROPERTIES = {"incidents": "geom, count", "hazard-areas": "geom, count, area_m2, remaining_area_m2"}
 
 
+# A cell is drawn at least this far from its tile's edges (26 pixels, the largest group's radius),
+# else the tile's clipping would cut it; it stays in its own cell, which is wider.
+CELL_MARGIN = 416
+
+
+def _kept_in(coordinate: str) -> str:
+    return f"least(greatest(round({coordinate}), {CELL_MARGIN}), {EXTENT - CELL_MARGIN})"
+
+
 def _cells(layer: str, rows: str) -> str:
     """Cells of CELL_UNITS on the tile's grid, each a point at its records' mean place, with their
     count (and the version's parts)."""
@@ -230,7 +271,7 @@ def _cells(layer: str, rows: str) -> str:
     # also kept it from reading in parallel: 0.77 s against 0.51 s for half a million incidents.)
     side = EXTENT // CELL_UNITS + 1
     return (
-        "SELECT ST_MakePoint(round(avg(r.tx)), round(avg(r.ty))) AS geom, count(*) AS count, "  # noqa: S608
+        f"SELECT ST_MakePoint({_kept_in('avg(r.tx)')}, {_kept_in('avg(r.ty)')}) AS geom, count(*) AS count, "  # noqa: S608
         f"sum(r.id) AS ids, max(r.updated_at) AS updated_at, sum(r.version) AS versions{_CELL_SUMS[layer]} "
         f"FROM (SELECT {_CELL_INPUTS[layer]}, floor(r.tx / {CELL_UNITS})::int * {side} "
         f"+ floor(r.ty / {CELL_UNITS})::int AS cell FROM ({rows}) AS r) AS r GROUP BY r.cell"
@@ -255,7 +296,8 @@ def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
         point = _MVT_GEOM.format(g="ST_PointOnSurface(r.g)")
         sql = (
             f"SELECT r.id, COALESCE({geom}, {point}) AS geom, r.reference, r.land_class, r.hazard_status, "  # noqa: S608
-            "round(r.area_m2)::bigint AS area_m2, round(r.remaining_area_m2)::bigint AS remaining_area_m2 FROM r"
+            "r.release, round(r.area_m2)::bigint AS area_m2, "
+            "round(r.remaining_area_m2)::bigint AS remaining_area_m2 FROM r"
         )
         return sql, [z, x, y, z, x, y]
     # French and English have their own columns, which win over `names` (gis.selectors._area_name).

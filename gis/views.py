@@ -1,4 +1,4 @@
-"""The map page and its layers' GeoJSON, loaded by the page one box at a time."""
+"""The map page, its small layers' GeoJSON (loaded one box at a time) and the vector tiles of the big ones."""
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -33,6 +33,10 @@ LAND_CLASS_COLOURS = {
     LandClass.AMMUNITION_STORAGE: "#1f4e99",
     LandClass.EOD_SPOT_TASK: "#00695c",
 }
+# Layers the page draws from vector tiles (gis.tiles), by the tiles' layer names; the others are small
+# enough to load as GeoJSON one box at a time.
+TILED_LAYERS = {"hazards": "hazard-areas", "incidents": "incidents", "boundaries": "admin-areas"}
+
 POINT_COLOURS = {"incidents": "#a0175a", "activities": "#1e6b33", "community-reports": "#0b4f8a",
                  "boundaries": "#4f575e"}  # fmt: skip
 
@@ -64,9 +68,15 @@ class MapView(LoginRequiredMixin, TemplateView):
                 list_url = reverse(f"{LIST_PAGES[name]}-list") if name in LIST_PAGES else None
             except NoReverseMatch:
                 list_url = None
-            layers.append({"name": name, "label": labels[name], "url": reverse("map-layer", args=[name]),
-                           "colour": POINT_COLOURS.get(name), "list_url": list_url,
-                           "visible": name != "community-reports"})  # fmt: skip
+            layer = {"name": name, "label": labels[name], "url": reverse("map-layer", args=[name]),
+                     "colour": POINT_COLOURS.get(name), "list_url": list_url,
+                     "visible": name != "community-reports"}  # fmt: skip
+            if name in TILED_LAYERS:
+                layer["tiles"] = _tile_url(TILED_LAYERS[name])
+                # The record page of a feature's id, `{id}` replaced in the page.
+                record_url = selectors.detail_url_maker(LIST_PAGES[name]) if name in LIST_PAGES else None
+                layer["recordUrl"] = record_url("{id}") if record_url else None
+            layers.append(layer)
         extent = country_extent()
         land_classes = [{"value": value, "label": label, "colour": LAND_CLASS_COLOURS[value]}
                         for value, label in LandClass.choices]  # fmt: skip
@@ -97,6 +107,11 @@ class MapView(LoginRequiredMixin, TemplateView):
             release_states=_release_states(),
         )
         return context
+
+
+def _tile_url(layer: str) -> str:
+    """The tiles' URL template as OpenLayers takes it: `/tiles/<layer>/{z}/{x}/{y}.pbf`."""
+    return reverse("map-tile", args=[layer, 0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
 
 
 def _error(message: str, status: int = 400) -> JsonResponse:

@@ -1,6 +1,8 @@
-/* The map page (templates/gis/map.html): layers loaded one box at a time from /map/layers/<layer>/,
-   a popup with a link to the record, and beside the map the same records as plain links, for keyboard
-   and screen-reader users. Needs OpenLayers' full build (static/vendor/ol/ol.js, the global `ol`).
+/* The map page (templates/gis/map.html): hazardous areas, incidents and boundaries drawn from vector
+   tiles (/tiles/<layer>/{z}/{x}/{y}.pbf, which count records in cells where a tile holds too many),
+   the smaller layers loaded one box at a time from /map/layers/<layer>/, a popup with a link to the
+   record, and beside the map the same records as plain links, for keyboard and screen-reader users.
+   Needs OpenLayers' full build (static/vendor/ol/ol.js, the global `ol`).
 
    For tests and scripts: `#map[data-loaded]` is "true" once every shown layer answered for the
    current view, and `window.imsMap` holds { map, layers, counts } (records per layer in view). */
@@ -34,9 +36,12 @@
     if (feature.get('count')) return groupStyle(feature.get('count'), HAZARD_GROUP, 'square');
     var colour = landColours[feature.get('land_class')] || '#4f575e';
     var release = RELEASE[feature.get('release')] || RELEASE.open;
-    var extent = feature.getGeometry().getExtent();
-    // An area smaller than a few pixels is drawn as a mark, so that it is seen at national zoom.
-    var tiny = (extent[2] - extent[0]) / resolution < 5 && (extent[3] - extent[1]) / resolution < 5;
+    var geometry = feature.getGeometry();
+    var extent = geometry.getExtent();
+    // An area smaller than a few pixels is drawn as a mark, so that it is seen at national zoom; the
+    // tiles send an area too small for their grid as a point.
+    var tiny = geometry.getType() === 'Point' ||
+      ((extent[2] - extent[0]) / resolution < 5 && (extent[3] - extent[1]) / resolution < 5);
     var key = colour + feature.get('release') + tiny;
     return cached(key, function () {
       if (tiny) {
@@ -101,7 +106,10 @@
     };
   }
 
-  var boundaryStyle = new ol.style.Style({ stroke: new ol.style.Stroke({ color: '#4f575e', width: 1.5 }) });
+  // Régions heavier than the cercles and communes drawn inside them.
+  var boundaryStyles = [new ol.style.Style({ stroke: new ol.style.Stroke({ color: '#4f575e', width: 1.5 }) }),
+                        new ol.style.Style({ stroke: new ol.style.Stroke({ color: '#6c757d', width: 0.8 }) })];
+  function boundaryStyle(feature) { return boundaryStyles[(feature.get('level') || 1) > 1 ? 1 : 0]; }
 
   // --- Layers -----------------------------------------------------------------------------
   var layers = {};
@@ -120,19 +128,27 @@
       attributions: config.tileAttribution || undefined }) }));
   }
 
-  var boundarySource = new ol.source.Vector();
-  addLayer('boundaries', new ol.layer.Vector({ source: boundarySource, style: boundaryStyle, zIndex: 1 }), boundarySource);
-  var hazardSource = new ol.source.Vector();
-  addLayer('hazards', new ol.layer.Vector({ source: hazardSource, style: hazardStyle, zIndex: 2 }), hazardSource);
+  // Tiles are drawn at the web map's zooms (256-pixel tiles), which the server's cells follow; past
+  // `maxZoom` the last tiles are enlarged, precise to a metre.
+  var tileFailed = {};
+  function tiled(name, style, zIndex, maxZoom) {
+    if (!byName[name] || !byName[name].tiles) return;
+    var source = new ol.source.VectorTile({
+      format: new ol.format.MVT({ featureClass: ol.Feature }), url: byName[name].tiles, maxZoom: maxZoom,
+      tileSize: 256
+    });
+    source.on('tileloaderror', function () { tileFailed[name] = true; });
+    addLayer(name, new ol.layer.VectorTile({ source: source, style: style, zIndex: zIndex }), source);
+  }
+  tiled('boundaries', boundaryStyle, 1, 12);
+  tiled('hazards', hazardStyle, 2, 14);
   var activitySource = new ol.source.Vector();
   addLayer('activities', new ol.layer.Vector({ source: new ol.source.Cluster({ distance: 30, source: activitySource }),
     style: pointOrGroupStyle('activities', 'square'), zIndex: 3 }), activitySource);
   var reportSource = new ol.source.Vector();
   addLayer('community-reports', new ol.layer.Vector({ source: new ol.source.Cluster({ distance: 30, source: reportSource }),
     style: pointOrGroupStyle('community-reports', 'diamond'), zIndex: 4 }), reportSource);
-  var incidentSource = new ol.source.Vector();
-  addLayer('incidents', new ol.layer.Vector({ source: new ol.source.Cluster({ distance: 40, source: incidentSource }),
-    style: pointOrGroupStyle('incidents', 'circle'), zIndex: 5 }), incidentSource);
+  tiled('incidents', pointOrGroupStyle('incidents', 'circle'), 5, 14);
 
   var popupElement = document.getElementById('map-popup');
   var popup = new ol.Overlay({ element: popupElement, autoPan: { animation: { duration: 200 } }, stopEvent: true });
@@ -149,11 +165,49 @@
                       { size: map.getSize(), padding: [10, 10, 10, 10] });
   }
 
-  // --- Loading one box at a time -----------------------------------------------------------
+  // --- Loading: the small layers one box at a time, the tiled ones read from their tiles in view ---
   var counts = {};
   var answers = {};
   var pending = {};
   var loadTimer = null;
+  var boxesLoaded = false;
+
+  function isTiled(name) { return Boolean(byName[name].tiles); }
+
+  function describe(name, feature) {
+    // A tile's feature carries its record's id, a GeoJSON one the record page's URL.
+    var url = feature.get('url');
+    var id = feature.getId();
+    if (!url && byName[name].recordUrl && id !== undefined) url = byName[name].recordUrl.replace('{id}', id);
+    return { reference: feature.get('reference') || feature.get('name') || feature.get('pcode'), url: url };
+  }
+
+  // What a tiled layer shows in view, as a box's answer says it: an area or a record cut by tile edges
+  // is in several tiles (counted once, by id), a cell is in one.
+  function tiledAnswer(name) {
+    var extent = map.getView().calculateExtent(map.getSize());
+    var ids = new Set();
+    var cells = new Set();
+    var answer = { zoom: Math.round(map.getView().getZoom()), records: 0, grouped: false, truncated: false, features: [] };
+    sources[name].getFeaturesInExtent(extent).forEach(function (feature) {
+      var count = feature.get('count');
+      if (count) {
+        if (cells.has(feature)) return;
+        cells.add(feature);
+        answer.grouped = true;
+        answer.records += count;
+        return;
+      }
+      var id = feature.getId();
+      if (ids.has(id)) return;
+      ids.add(id);
+      answer.records += 1;
+      answer.features.push({ properties: describe(name, feature) });
+    });
+    answer.features.sort(function (a, b) { return String(a.properties.reference).localeCompare(String(b.properties.reference)); });
+    if (tileFailed[name]) answer.failed = true;
+    return answer;
+  }
 
   function viewBox() {
     var extent = ol.proj.transformExtent(map.getView().calculateExtent(map.getSize()), 'EPSG:3857', 'EPSG:4326');
@@ -164,6 +218,7 @@
 
   function load(name) {
     var source = sources[name];
+    if (isTiled(name)) return Promise.resolve();
     if (pending[name]) pending[name].abort();
     if (!layers[name].getVisible()) { source.clear(); delete answers[name]; delete counts[name]; return Promise.resolve(); }
     var controller = new AbortController();
@@ -190,17 +245,40 @@
   }
 
   function loadAll() {
+    boxesLoaded = false;
     target.dataset.loaded = 'false';
     status.textContent = text.loading;
     var names = Object.keys(layers);
     Promise.all(names.map(load)).then(function () {
-      showStatus();
-      listRecords();
-      target.dataset.loaded = 'true';
+      boxesLoaded = true;
+      // The tiles may have come first: a render that completes tells the page (below).
+      map.render();
     }, function () { /* A newer view's load replaced this one. */ });
   }
 
+  // Once the boxes have answered and every tile in view is loaded and drawn (what `rendercomplete`
+  // means), the status and the list follow.
+  map.on('rendercomplete', function () {
+    if (!boxesLoaded || target.dataset.loaded === 'true') return;
+    Object.keys(layers).forEach(function (name) {
+      if (!isTiled(name)) return;
+      if (layers[name].getVisible()) {
+        answers[name] = tiledAnswer(name);
+        counts[name] = answers[name].records;
+      } else {
+        delete answers[name];
+        delete counts[name];
+      }
+    });
+    showStatus();
+    listRecords();
+    target.dataset.loaded = 'true';
+  });
+
   map.on('moveend', function () {
+    tileFailed = {};
+    boxesLoaded = false;
+    target.dataset.loaded = 'false';
     clearTimeout(loadTimer);
     loadTimer = setTimeout(loadAll, 150);
   });
@@ -241,7 +319,7 @@
       heading.textContent = byName[name].label;
       recordList.appendChild(heading);
       var records = answer.features.filter(function (f) { return !f.properties.count; });
-      if (answer.grouped || !records.length) {
+      if ((answer.grouped && !isTiled(name)) || !records.length) {
         var note = document.createElement('p');
         note.className = 'muted';
         note.textContent = answer.grouped ? text.zoomIn : text.none;
@@ -251,10 +329,12 @@
       var list = document.createElement('ul');
       records.slice(0, LIST_LIMIT).forEach(function (f) { list.appendChild(recordItem(f.properties)); });
       recordList.appendChild(list);
-      if (records.length > LIST_LIMIT || answer.truncated) {
+      var grouped = answer.records - records.length;
+      if (records.length > LIST_LIMIT || answer.truncated || grouped > 0) {
         var more = document.createElement('p');
         more.className = 'muted';
-        more.textContent = text.more.replace('%(count)s', answer.truncated ? '…' : records.length - LIST_LIMIT);
+        var left = answer.truncated ? '…' : Math.max(records.length - LIST_LIMIT, 0) + grouped;
+        more.textContent = text.more.replace('%(count)s', typeof left === 'number' ? left.toLocaleString(document.documentElement.lang) : left);
         recordList.appendChild(more);
       }
     });
@@ -301,7 +381,7 @@
     var records = members.filter(function (f) { return !f.get('count'); });
     var total = members.reduce(function (sum, f) { return sum + (f.get('count') || 1); }, 0);
     if (records.length === 1 && total === 1) {
-      var properties = records[0].getProperties();
+      var properties = describe(layerName, records[0]);
       var line = document.createElement('p');
       line.textContent = properties.reference;
       popupBody.appendChild(line);
@@ -317,7 +397,7 @@
       popupBody.appendChild(count);
       if (records.length && records.length === total && total <= 8) {
         var list = document.createElement('ul');
-        records.forEach(function (f) { list.appendChild(recordItem(f.getProperties())); });
+        records.forEach(function (f) { list.appendChild(recordItem(describe(layerName, f))); });
         popupBody.appendChild(list);
       }
       var zoom = document.createElement('button');

@@ -215,17 +215,47 @@ def _screens():
     return SCREENSHOTS
 
 
-def test_too_many_records_for_one_answer_show_as_counted_groups(page, live_server, records, monkeypatch, screenshot):
-    from gis import selectors
+def test_a_dense_tile_shows_counted_groups_and_says_to_zoom_in(page, live_server, records, monkeypatch, screenshot):
+    from gis import tiles
 
-    monkeypatch.setattr(selectors, "FEATURE_CAP", 1)
+    # Any tile holding a record is too full to send it: every record is counted in cells.
+    monkeypatch.setattr(tiles, "RECORDS_UP_TO", {"incidents": 0, "hazard-areas": 0})
     _log_in(page, live_server)
     _wait_loaded(page)
 
     answers = page.evaluate("() => window.imsMap.answers")
     assert answers["incidents"]["grouped"] is True
     assert answers["incidents"]["records"] == 2
+    assert answers["hazards"]["grouped"] is True
+    assert answers["hazards"]["records"] == 1
     # Nothing to list one by one: the list says to zoom in, and no record link is offered.
-    assert page.locator("#map-records a").count() == 1
-    assert page.locator("#map-records a").inner_text() == records["hazard"].reference
+    assert page.locator("#map-records a").count() == 0
+    # Under incidents and under hazardous areas.
+    assert page.locator("#map-records").inner_text().count("Zoomez pour tout voir.") == 2
     screenshot("map-grouped-fr")
+
+    # Zoomed in past the zooms that group, the incident at Mopti is a record again, with its link.
+    page.evaluate(
+        """([lon, lat]) => { const map = window.imsMap.map;
+             map.getView().setCenter(ol.proj.fromLonLat([lon, lat])); map.getView().setZoom(11); }""",
+        list(MOPTI),
+    )
+    page.wait_for_function("() => window.imsMap.answers.incidents && window.imsMap.answers.incidents.zoom === 11")
+    _wait_loaded(page)
+    assert page.evaluate("() => window.imsMap.counts.incidents") == 1
+    assert records["incidents"][0].reference in page.locator("#map-records").inner_text()
+
+
+def test_the_map_reads_its_big_layers_from_vector_tiles(page, live_server, records):
+    tiles_asked = []
+    page.on("response", lambda r: "/tiles/" in r.url and tiles_asked.append((r.url, r.status, r.headers)))
+    boxes = []
+    page.on("request", lambda r: "/map/layers/" in r.url and boxes.append(r.url))
+    _log_in(page, live_server)
+    _wait_loaded(page)
+    layers = {url.split("/tiles/")[1].split("/")[0] for url, status, headers in tiles_asked}
+    assert layers == {"hazard-areas", "incidents", "admin-areas"}
+    assert all(status == 200 for _, status, _ in tiles_asked)
+    assert all(headers["content-type"] == "application/vnd.mapbox-vector-tile" for *_, headers in tiles_asked)
+    # The small layers still come by box; the tiled ones never do.
+    assert {url.split("/map/layers/")[1].split("/")[0] for url in boxes} == {"activities"}

@@ -30,8 +30,11 @@ pytestmark = pytest.mark.django_db
 
 MVT = "application/vnd.mapbox-vector-tile"
 INCIDENT_PROPERTIES = {"reference", "incident_class", "device_category", "incident_date", "status"}
-HAZARD_PROPERTIES = {"reference", "land_class", "hazard_status", "area_m2", "remaining_area_m2"}
+HAZARD_PROPERTIES = {"reference", "land_class", "hazard_status", "release", "area_m2", "remaining_area_m2"}
 ENVELOPE = "ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)"
+# Records are sent with those of a 16-pixel band around the tile, which OpenLayers needs to draw
+# them whole at the edges; cells count the tile's own square only.
+BUFFERED = "ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => 0.0625), 4326)"
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +84,13 @@ def _visible(table: str, organisation) -> tuple[str, list]:
     ]
 
 
-def _expected_incidents(z, x, y, organisation=None) -> dict[int, tuple]:
+def _expected_incidents(z, x, y, organisation=None, *, buffered=True) -> dict[int, tuple]:
     scope, params = _visible("i", organisation)
+    square = BUFFERED if buffered else ENVELOPE
     rows = _rows(
         "SELECT i.id, i.reference, i.incident_class, i.device_category, i.incident_date, i.status, "  # noqa: S608
-        f"ST_AsText(ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(%s, %s, %s), 4096, 64, true)) "
-        f"FROM incidents_incident i WHERE {scope} AND ST_Intersects(i.location, {ENVELOPE})",
+        f"ST_AsText(ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(%s, %s, %s), 4096, 256, true)) "
+        f"FROM incidents_incident i WHERE {scope} AND ST_Intersects(i.location, {square})",
         [z, x, y, *params, z, x, y],
     )
     return {row[0]: row[1:] for row in rows}
@@ -95,8 +99,10 @@ def _expected_incidents(z, x, y, organisation=None) -> dict[int, tuple]:
 def _expected_hazards(z, x, y, organisation=None) -> dict[int, tuple]:
     scope, params = _visible("h", organisation)
     rows = _rows(
-        "SELECT h.id, h.reference, h.land_class, h.hazard_status, h.area_m2, h.remaining_area_m2 "  # noqa: S608
-        f"FROM hazards_hazardarea h WHERE {scope} AND ST_Intersects(h.geometry, {ENVELOPE})",
+        "SELECT h.id, h.reference, h.land_class, h.hazard_status, h.area_m2, h.remaining_area_m2, "  # noqa: S608
+        "CASE WHEN h.hazard_status IN ('closed', 'handed_over') THEN 'released' WHEN h.area_cancelled_m2 > 0 "
+        "OR h.area_reduced_m2 > 0 OR h.area_cleared_m2 > 0 THEN 'partially_released' ELSE 'open' END "
+        f"FROM hazards_hazardarea h WHERE {scope} AND ST_Intersects(h.geometry, {BUFFERED})",
         [*params, z, x, y],
     )
     return {row[0]: row[1:] for row in rows}
@@ -180,11 +186,12 @@ def test_a_hazard_tile_holds_exactly_the_areas_reaching_into_its_square(demo, cl
     assert len(expected) >= 3
     assert sorted(f["id"] for f in features) == sorted(expected)
     for feature in features:
-        reference, land_class, hazard_status, area_m2, remaining_area_m2 = expected[feature["id"]]
+        reference, land_class, hazard_status, area_m2, remaining_area_m2, release = expected[feature["id"]]
         assert feature["properties"] == {
             "reference": reference,
             "land_class": land_class,
             "hazard_status": hazard_status,
+            "release": release,
             "area_m2": round(area_m2),
             "remaining_area_m2": round(remaining_area_m2),
         }
@@ -257,15 +264,22 @@ def test_a_token_reads_the_tiles_as_the_api_scoped_to_its_user(
 # --- Low zoom: cells with counts ------------------------------------------------------------------
 
 
+@pytest.fixture
+def dense(monkeypatch):
+    """Every tile at a zoom that may group is too full to send its records: the demo data set is
+    far smaller than a country's."""
+    monkeypatch.setattr(tiles, "RECORDS_UP_TO", {"incidents": 0, "hazard-areas": 0})
+
+
 @pytest.mark.parametrize("reader", ["officer", "partner_user"])
-def test_low_zoom_incident_cells_count_every_record_of_the_tile(demo, client, request, reader):
+def test_low_zoom_incident_cells_count_every_record_of_the_tile(demo, dense, client, request, reader):
     user = request.getfixturevalue(reader)
     organisation = None if reader == "officer" else user.profile.organisation
     z = 6
     x, y = _busiest_tile(z, organisation)
     client.force_login(user)
     features = _features(_tile(client, "incidents", z, x, y), "incidents")
-    expected = _expected_incidents(z, x, y, organisation)
+    expected = _expected_incidents(z, x, y, organisation, buffered=False)
     assert len(expected) > len(features) > 0
     assert sum(f["properties"]["count"] for f in features) == len(expected)
     side = tiles.EXTENT // tiles.CELL_UNITS
@@ -289,7 +303,7 @@ def _mali_tiles(z: int) -> list[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("reader", ["officer", "partner_user"])
-def test_across_a_zoom_every_record_is_counted_once(demo, client, request, reader):
+def test_across_a_zoom_every_record_is_counted_once(demo, dense, client, request, reader):
     user = request.getfixturevalue(reader)
     organisation = None if reader == "officer" else user.profile.organisation
     client.force_login(user)
@@ -311,7 +325,7 @@ def test_across_a_zoom_every_record_is_counted_once(demo, client, request, reade
     assert abs(area - total) <= len(_mali_tiles(z)) * 256
 
 
-def test_low_zoom_hazard_cells_count_the_areas_whose_box_centre_lies_in_the_tile(demo, client, officer):
+def test_low_zoom_hazard_cells_count_the_areas_whose_box_centre_lies_in_the_tile(demo, dense, client, officer):
     z = 6
     x, y = tile_of(MOPTI, z)
     client.force_login(officer)
@@ -328,6 +342,27 @@ def test_low_zoom_hazard_cells_count_the_areas_whose_box_centre_lies_in_the_tile
     assert count > 0
     assert sum(f["properties"]["count"] for f in features) == count
     assert abs(sum(f["properties"]["area_m2"] for f in features) - area) <= len(features)
+
+
+def test_a_sparse_tile_at_low_zoom_sends_its_records_up_to_the_limit(demo, client, officer, monkeypatch):
+    z = 6
+    x, y = _busiest_tile(z)
+    expected = _expected_incidents(z, x, y)
+    client.force_login(officer)
+    # As many records as the limit: each is sent, with its id and attributes.
+    monkeypatch.setattr(tiles, "RECORDS_UP_TO", {**tiles.RECORDS_UP_TO, "incidents": len(expected)})
+    features = _features(_tile(client, "incidents", z, x, y), "incidents")
+    assert sorted(f["id"] for f in features) == sorted(expected)
+    assert all(set(f["properties"]) == INCIDENT_PROPERTIES for f in features)
+    records_etag = _tile(client, "incidents", z, x, y)["ETag"]
+    # One more than the limit: cells of the tile's own square, and another version, so that a kept
+    # copy of the records is not taken for the cells.
+    monkeypatch.setattr(tiles, "RECORDS_UP_TO", {**tiles.RECORDS_UP_TO, "incidents": len(expected) - 1})
+    response = _tile(client, "incidents", z, x, y, HTTP_IF_NONE_MATCH=records_etag)
+    features = _features(response, "incidents")
+    assert all(set(f["properties"]) == {"count"} for f in features)
+    assert sum(f["properties"]["count"] for f in features) == len(_expected_incidents(z, x, y, buffered=False))
+    assert response["ETag"] != records_etag
 
 
 # --- Boundaries ----------------------------------------------------------------------------------
@@ -350,7 +385,7 @@ def test_boundaries_hold_the_current_areas_of_the_zooms_levels_named_in_the_read
     features = _features(_tile(client, "admin-areas", z, x, y, HTTP_ACCEPT_LANGUAGE=language), "admin-areas")
     rows = _rows(
         "SELECT id, pcode, level, name_fr, name_en, names FROM reference_administrativearea "  # noqa: S608
-        f"WHERE valid_to IS NULL AND level <= %s AND ST_Intersects(geometry, {ENVELOPE})",
+        f"WHERE valid_to IS NULL AND level <= %s AND ST_Intersects(geometry, {BUFFERED})",
         [boundary_level(z), z, x, y],
     )
     assert {row[2] for row in rows} == set(range(boundary_level(z) + 1))
