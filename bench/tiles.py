@@ -61,7 +61,9 @@ def run(rounds: int) -> None:
     print(
         f"vector tiles on {Incident.objects.count():,} incidents, tiles holding lon {MOPTI[0]}, lat {MOPTI[1]}; "
         f"cells below zoom {tiles.INCIDENT_CELLS_BELOW} (incidents) and {tiles.HAZARD_CELLS_BELOW} (hazardous "
-        f"areas); median of {rounds} runs at zoom 12, {max(3, rounds // 2)} at zoom 9, {max(3, rounds // 3)} at zoom 6"
+        f"areas) in tiles holding more than {tiles.RECORDS_UP_TO['incidents']:,} incidents or "
+        f"{tiles.RECORDS_UP_TO['hazard-areas']:,} areas;\n  median of {rounds} runs at zoom 12, "
+        f"{max(3, rounds // 2)} at zoom 9, {max(3, rounds // 3)} at zoom 6"
     )
     print(
         f"  {'who':<18} {'layer':<13} {'tile':<14} {'endpoint':>9} {'ST_AsMVT':>9} {'ratio':>6} {'304':>8} "

@@ -1,5 +1,6 @@
-"""OGC API – Features (Part 1: Core, GeoJSON and HTML) of the national database, read by desktop GIS
-(QGIS, GDAL's OAPIF driver) with the same scoping as the API.
+"""OGC API – Features (Part 1: Core, GeoJSON and HTML; Part 2: CRS by reference; Part 3:
+queryables as query parameters) of the national database, read by desktop GIS (QGIS, ArcGIS, GDAL's
+OAPIF driver) with the same scoping as the API.
 
 Collections bear the API's resource names: the record types of the registry that have a geometry
 and that the user's role may read (`core.selectors.scoped`, as every list, layer and export), and
@@ -7,31 +8,44 @@ and that the user's role may read (`core.selectors.scoped`, as every list, layer
 record's id; its geometry is written by PostGIS (`AsGeoJSON`) from `.values()`, never from model
 instances, and its properties are a few non-personal fields of the API's lists (never a casualty's
 identity: incidents carry none).
+
+`datetime` reads a record's date as its whole period when it is known only to the month or the
+year (core.dates), as the API's date filters do: a record of 2003 is in `2003-06-01/2003-06-30`.
+Each queryable property filters by equality (a comma-separated list: any of them; for a list
+property such as `contamination_types`, any shared value).
 """
 
 import datetime
 import json
 from dataclasses import dataclass
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Polygon
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import Func, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core import registry
-from core.filters import parse_bbox
+from core.filters import parse_bbox, period_reaches
 from core.selectors import scoped
+from gis import crs as crs_module
+from gis.crs import CRS84, Crs
+from reference.models import AdministrativeArea
 from reference.selectors import admin_areas_current, country_extent
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 )
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -42,22 +56,25 @@ ADMIN_AREAS = "admin-areas"
 PROPERTIES: dict[str, dict[str, str]] = {
     "hazard-areas": {
         "reference": "reference", "land_class": "land_class", "hazard_status": "hazard_status",
-        "status": "status", "survey_date": "survey_date", "area_m2": "area_m2",
+        "status": "status", "survey_date": "survey_date", "date_precision": "date_precision", "area_m2": "area_m2",
         "remaining_area_m2": "remaining_area_m2", "contamination_types": "contamination_types",
         "admin_area": "admin_area__pcode",
     },
     "land-release-activities": {
         "reference": "reference", "kind": "kind", "status": "status", "hazard_area": "hazard_area_id",
-        "start_date": "start_date", "end_date": "end_date", "area_cancelled_m2": "area_cancelled_m2",
+        "start_date": "start_date", "date_precision": "date_precision", "end_date": "end_date",
+        "area_cancelled_m2": "area_cancelled_m2",
         "area_reduced_m2": "area_reduced_m2", "area_cleared_m2": "area_cleared_m2",
         "admin_area": "admin_area__pcode",
     },
     "incidents": {
         "reference": "reference", "incident_class": "incident_class", "device_category": "device_category",
-        "incident_date": "incident_date", "status": "status", "admin_area": "admin_area__pcode",
+        "incident_date": "incident_date", "date_precision": "date_precision", "status": "status",
+        "admin_area": "admin_area__pcode",
     },
     "risk-education-sessions": {
-        "reference": "reference", "session_date": "session_date", "method": "method",
+        "reference": "reference", "session_date": "session_date", "date_precision": "date_precision",
+        "method": "method",
         "target_group": "target_group", "status": "status", "admin_area": "admin_area__pcode",
     },
     ADMIN_AREAS: {
@@ -152,11 +169,25 @@ def parse_offset(value: str | None) -> int:
     return offset
 
 
-def parse_box(value: str) -> Polygon:
-    """`bbox`: west,south,east,north in degrees of longitude and latitude (CRS84)."""
-    box = parse_bbox(value)
-    box.srid = 4326
-    return box
+def parse_box(value: str, crs: Crs = CRS84) -> Polygon:
+    """`bbox`: four numbers in `crs` (`bbox-crs`, CRS84 by default: west,south,east,north in degrees),
+    as a polygon in WGS84."""
+    if crs == CRS84:
+        # As the API's `bbox`, with its messages.
+        box = parse_bbox(value)
+        box.srid = 4326
+        return box
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4 or not all(map(_finite, numbers)):
+        raise ValidationError(_("bbox: give four numbers separated by commas, in the axis order of bbox-crs."))
+    return crs_module.box_in_wgs84(numbers, crs)
+
+
+def _finite(number: float) -> bool:
+    return number == number and abs(number) != float("inf")
 
 
 def _day(value: str) -> datetime.date:
@@ -190,6 +221,99 @@ def parse_interval(value: str) -> Interval:
     return interval
 
 
+# --- Queryables ----------------------------------------------------------------------------------
+
+
+def _model(collection: str) -> type[models.Model]:
+    return AdministrativeArea if collection == ADMIN_AREAS else registry.by_slug(collection).model
+
+
+def _field(model: type[models.Model], lookup: str) -> models.Field:
+    """The model field a lookup such as `admin_area__pcode` ends on."""
+    *path, last = lookup.split("__")
+    for name in path:
+        model = model._meta.get_field(name).related_model
+    return model._meta.get_field(last)
+
+
+def _schema(field: models.Field) -> dict:
+    """A property's JSON Schema, from its model field: type, format, allowed values."""
+    if isinstance(field, models.GeneratedField):
+        return _schema(field.output_field)
+    if isinstance(field, ArrayField):
+        return {"type": "array", "items": _schema(field.base_field)}
+    if isinstance(field, models.DateField):
+        return {"type": "string", "format": "date"}
+    if isinstance(field, models.ForeignKey | models.IntegerField | models.AutoField):
+        return {"type": "integer"}
+    if isinstance(field, models.FloatField | models.DecimalField):
+        return {"type": "number"}
+    schema = {"type": "string"}
+    if field.choices:
+        schema["enum"] = [str(value) for value, _label in field.flatchoices]
+    return schema
+
+
+def queryables(collection: str) -> dict[str, dict]:
+    """Each property a reader may filter on, with its JSON Schema and its title."""
+    model = _model(collection)
+    found = {}
+    for name, lookup in PROPERTIES[collection].items():
+        field = _field(model, lookup)
+        found[name] = {"title": str(capfirst(field.verbose_name)), **_schema(field)}
+    return found
+
+
+def geometry_queryable(collection: str) -> dict:
+    field = _field(_model(collection), _geometry_field(collection))
+    return {"x-ogc-role": "primary-geometry", "format": f"geometry-{field.geom_type.lower()}"}
+
+
+def _value(name: str, schema: dict, text: str):
+    """One value of a property filter, checked against the property's schema."""
+    if schema["type"] == "array":
+        return _value(name, schema["items"], text)
+    if schema["type"] == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            message = _("%(name)s: “%(value)s” is not a whole number.") % {"name": name, "value": text}
+            raise ValidationError(message) from None
+    if schema["type"] == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if not _finite(number):
+            raise ValidationError(_("%(name)s: “%(value)s” is not a number.") % {"name": name, "value": text})
+        return number
+    if schema.get("format") == "date":
+        try:
+            day = parse_date(text)
+        except ValueError:
+            day = None
+        if day is None:
+            message = _("%(name)s: “%(value)s” is not a date (YYYY-MM-DD).") % {"name": name, "value": text}
+            raise ValidationError(message)
+        return day
+    if "enum" in schema and text not in schema["enum"]:
+        raise ValidationError(
+            _("%(name)s: unknown value “%(value)s”; one of: %(known)s.")
+            % {"name": name, "value": text, "known": ", ".join(schema["enum"])}
+        )
+    return text
+
+
+def parse_property_filters(collection: str, query) -> dict[str, list]:
+    """The queryable properties of a request's query, each with its values (comma-separated)."""
+    known = queryables(collection)
+    found = {}
+    for name in query:
+        if name in known:
+            found[name] = [_value(name, known[name], part) for part in query[name].split(",")]
+    return found
+
+
 # --- Items ---------------------------------------------------------------------------------------
 
 
@@ -203,25 +327,45 @@ def _records(collection: str, user) -> QuerySet:
     return scoped(registry.by_slug(collection).model.objects.all(), user)
 
 
-def _filtered(collection: str, user, *, box: Polygon | None, interval: Interval | None) -> QuerySet:
+def _filtered(
+    collection: str, user, *, box: Polygon | None, interval: Interval | None, properties: dict[str, list] | None
+) -> QuerySet:
     queryset = _records(collection, user).order_by()
     if box is not None:
         queryset = queryset.filter(**{f"{_geometry_field(collection)}__intersects": box})
     if interval is not None:
-        date_field = registry.by_slug(collection).date_field
+        entry = registry.by_slug(collection)
+        # The record's period meets the interval: it ends on or after the start (read with its
+        # precision) and begins on or before the end (the date stored is its first day).
         if interval.start is not None:
-            queryset = queryset.filter(**{f"{date_field}__gte": interval.start})
+            queryset = period_reaches(queryset, interval.start, entry.date_field, entry.date_precision_field)
         if interval.end is not None:
-            queryset = queryset.filter(**{f"{date_field}__lte": interval.end})
+            queryset = queryset.filter(**{f"{entry.date_field}__lte": interval.end})
+    model = _model(collection)
+    for name, values in (properties or {}).items():
+        lookup = PROPERTIES[collection][name]
+        operator = "overlap" if isinstance(_field(model, lookup), ArrayField) else "in"
+        queryset = queryset.filter(**{f"{lookup}__{operator}": values})
     return queryset
 
 
-def _features(collection: str, queryset: QuerySet) -> list[str]:
+class _FlipCoordinates(Func):
+    function = "ST_FlipCoordinates"
+    output_field = GeometryField()
+
+
+def _geometry_in(collection: str, crs: Crs):
+    geometry = _geometry_field(collection)
+    if crs.srid != 4326:
+        return Transform(geometry, crs.srid)
+    return _FlipCoordinates(geometry) if crs.lat_first else geometry
+
+
+def _features(collection: str, queryset: QuerySet, crs: Crs = CRS84) -> list[str]:
     names = list(PROPERTIES[collection])
     lookups = list(PROPERTIES[collection].values())
-    rows = queryset.annotate(ogc_geojson=AsGeoJSON(_geometry_field(collection))).values_list(
-        "pk", "ogc_geojson", *lookups
-    )
+    geojson = AsGeoJSON(_geometry_in(collection, crs), precision=crs.decimals)
+    rows = queryset.annotate(ogc_geojson=geojson).values_list("pk", "ogc_geojson", *lookups)
     features = []
     for pk, geojson, *values in rows:
         properties = json.dumps(dict(zip(names, values, strict=True)), separators=(",", ":"), cls=DjangoJSONEncoder)
@@ -232,21 +376,21 @@ def _features(collection: str, queryset: QuerySet) -> list[str]:
 
 def items_page(
     collection: str, user, *, box: Polygon | None = None, interval: Interval | None = None,
-    limit: int = DEFAULT_LIMIT, offset: int = 0,
+    properties: dict[str, list] | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0, crs: Crs = CRS84,
 ) -> Page:  # fmt: skip
     """A page of the records of the collection the user may read, in the order of their ids (stable
     across pages), with the count of all that match."""
-    queryset = _filtered(collection, user, box=box, interval=interval)
+    queryset = _filtered(collection, user, box=box, interval=interval, properties=properties)
     matched = queryset.count()
     features = []
     if offset < matched:
         # The page's ids first: GeoJSON is written for its own rows, never for the rows skipped.
         page_ids = queryset.order_by("pk").values("pk")[offset : offset + limit]
-        features = _features(collection, _records(collection, user).filter(pk__in=page_ids).order_by("pk"))
+        features = _features(collection, _records(collection, user).filter(pk__in=page_ids).order_by("pk"), crs)
     return Page(features, matched, offset, limit)
 
 
-def item_feature(collection: str, user, pk: int) -> str | None:
+def item_feature(collection: str, user, pk: int, crs: Crs = CRS84) -> str | None:
     """One feature as JSON; None when there is no such record or the user may not read it."""
-    features = _features(collection, _records(collection, user).filter(pk=pk))
+    features = _features(collection, _records(collection, user).filter(pk=pk), crs)
     return features[0] if features else None

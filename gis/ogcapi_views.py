@@ -17,14 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import AuthenticationFailed
 
+from gis import crs as crs_module
 from gis import ogcapi
 from gis.views import token_or_session_user
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
+SCHEMA = "application/schema+json"
 HTML = "text/html"
-# Parameters of the items request; any other is refused (OGC API – Features, /req/core/query-param-unknown).
-ITEMS_PARAMETERS = frozenset({"f", "bbox", "datetime", "limit", "offset"})
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+# Parameters of the items request besides the collection's queryables; any other is refused
+# (OGC API – Features, /req/core/query-param-unknown).
+ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset"})
 
 
 def _error(message: str, status: int = 400) -> JsonResponse:
@@ -123,18 +127,23 @@ def _collection(request, collection: str) -> dict:
         "id": collection,
         "title": ogcapi.collection_title(collection),
         "itemType": "feature",
-        "crs": [ogcapi.CRS84],
+        "crs": [crs.uri for crs in crs_module.supported()],
+        "storageCrs": crs_module.CRS84_URI,
         "links": [
             *_self_links(request, "ogcapi-collection", collection),
             {"href": request.build_absolute_uri(f"{items}?f=json"), "rel": "items", "type": GEOJSON,
              "title": _("Items")},
             {"href": request.build_absolute_uri(f"{items}?f=html"), "rel": "items", "type": HTML,
              "title": _("Items as HTML")},
+            {"href": _url(request, "ogcapi-queryables", collection, f="json"), "rel": QUERYABLES_REL,
+             "type": SCHEMA, "title": _("Queryable properties")},
+            {"href": _url(request, "ogcapi-queryables", collection, f="html"), "rel": QUERYABLES_REL,
+             "type": HTML, "title": _("Queryable properties as HTML")},
         ],
     }  # fmt: skip
     extent = ogcapi.spatial_extent()
     if extent is not None:
-        document["extent"] = {"spatial": {"bbox": [extent], "crs": ogcapi.CRS84}}
+        document["extent"] = {"spatial": {"bbox": [extent], "crs": crs_module.CRS84_URI}}
     return document
 
 
@@ -158,6 +167,34 @@ def collection(request, user, output: str, collection: str):
     return _answer(request, output, document, "collections.html")
 
 
+@ogc_endpoint
+def queryables(request, user, output: str, collection: str):
+    """The properties that filter the items (`?name=value`), as a JSON Schema (OGC API – Features Part 3)."""
+    if not ogcapi.collection_readable(collection, user):
+        return _not_found()
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": _url(request, "ogcapi-queryables", collection),
+        "type": "object",
+        "title": ogcapi.collection_title(collection),
+        "properties": {**ogcapi.queryables(collection), "geometry": ogcapi.geometry_queryable(collection)},
+        "additionalProperties": False,
+    }
+    if output == "html":
+        rows = [_queryable_row(name, schema) for name, schema in document["properties"].items()]
+        return render(request, "gis/ogcapi/queryables.html", {"document": document, "rows": rows})
+    return JsonResponse(document, content_type=SCHEMA, json_dumps_params={"ensure_ascii": False})
+
+
+def _queryable_row(name: str, schema: dict) -> dict:
+    """A queryable as a line of the HTML table: its type (and format), and its values if listed."""
+    values = schema.get("enum") or schema.get("items", {}).get("enum") or []
+    kind = " ".join(part for part in (schema.get("type", ""), schema.get("format", "")) if part)
+    if "items" in schema:
+        kind = f"{kind} ({schema['items']['type']})"
+    return {"name": name, "title": schema.get("title", ""), "type": kind, "values": ", ".join(values)}
+
+
 def _page_url(request, collection: str, offset: int) -> str:
     query = request.GET.copy()
     query["offset"] = str(offset)
@@ -179,16 +216,20 @@ def _items_html(request, collection: str, features: list[str], head: dict) -> Ht
 
 @ogc_endpoint
 def items(request, user, output: str, collection: str):
-    """`bbox`, `datetime` (on the record type's date), `limit` and `offset`; `next` and `prev` links."""
+    """`bbox` (in `bbox-crs`), `datetime` (on the record type's date, read as its period), the
+    queryable properties, `limit` and `offset`, `crs`; `next` and `prev` links."""
     if not ogcapi.collection_readable(collection, user):
         return _not_found()
-    unknown = sorted(set(request.GET) - ITEMS_PARAMETERS)
+    unknown = sorted(set(request.GET) - ITEMS_PARAMETERS - set(ogcapi.queryables(collection)))
     if unknown:
         return _error(_("Unknown parameter: %(names)s.") % {"names": ", ".join(unknown)})
     try:
         limit = ogcapi.parse_limit(request.GET.get("limit"))
         offset = ogcapi.parse_offset(request.GET.get("offset"))
-        box = ogcapi.parse_box(request.GET["bbox"]) if "bbox" in request.GET else None
+        crs = crs_module.parse(request.GET.get("crs"))
+        box_crs = crs_module.parse(request.GET.get("bbox-crs"), "bbox-crs")
+        box = ogcapi.parse_box(request.GET["bbox"], box_crs) if "bbox" in request.GET else None
+        properties = ogcapi.parse_property_filters(collection, request.GET)
         interval = None
         if "datetime" in request.GET:
             if not ogcapi.collection_has_dates(collection):
@@ -196,7 +237,9 @@ def items(request, user, output: str, collection: str):
             interval = ogcapi.parse_interval(request.GET["datetime"])
     except ValidationError as error:
         return _error(" ".join(error.messages))
-    page = ogcapi.items_page(collection, user, box=box, interval=interval, limit=limit, offset=offset)
+    page = ogcapi.items_page(
+        collection, user, box=box, interval=interval, properties=properties, limit=limit, offset=offset, crs=crs
+    )
     links = [
         {"href": _page_url(request, collection, offset), "rel": "self",
          "type": HTML if output == "html" else GEOJSON, "title": _("This page")},
@@ -216,14 +259,27 @@ def items(request, user, output: str, collection: str):
         return _items_html(request, collection, page.features, {**head, "links": links})
     # Features are already JSON (their geometry straight from PostGIS): joined, not parsed again.
     body = f'{json.dumps(head, ensure_ascii=False)[:-1]},"features":[{",".join(page.features)}]}}'
-    return HttpResponse(body, content_type=GEOJSON)
+    return _with_crs(HttpResponse(body, content_type=GEOJSON), crs)
+
+
+def _with_crs(response: HttpResponse, crs: crs_module.Crs) -> HttpResponse:
+    # OGC API – Features Part 2, /req/crs/ogc-crs-header.
+    response["Content-Crs"] = f"<{crs.uri}>"
+    return response
 
 
 @ogc_endpoint
 def item(request, user, output: str, collection: str, feature_id: str):
     if not ogcapi.collection_readable(collection, user) or not feature_id.isdigit():
         return _not_found()
-    feature = ogcapi.item_feature(collection, user, int(feature_id))
+    unknown = sorted(set(request.GET) - {"f", "crs"})
+    if unknown:
+        return _error(_("Unknown parameter: %(names)s.") % {"names": ", ".join(unknown)})
+    try:
+        crs = crs_module.parse(request.GET.get("crs"))
+    except ValidationError as error:
+        return _error(" ".join(error.messages))
+    feature = ogcapi.item_feature(collection, user, int(feature_id), crs)
     if feature is None:
         return _not_found()
     links = [
@@ -234,4 +290,4 @@ def item(request, user, output: str, collection: str, feature_id: str):
     if output == "html":
         return _items_html(request, collection, [feature], {"links": links})
     body = f'{feature[:-1]},"links":{json.dumps(links, ensure_ascii=False)}}}'
-    return HttpResponse(body, content_type=GEOJSON)
+    return _with_crs(HttpResponse(body, content_type=GEOJSON), crs)

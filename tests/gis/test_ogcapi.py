@@ -1,6 +1,7 @@
-"""OGC API – Features at /ogcapi/ (gis.ogcapi): the documents, paging, `bbox` and `datetime` against
-the database, scoping as the API, refusals, the HTML representation, and GDAL's OAPIF driver copying
-a collection into a GeoPackage through a live server."""
+"""OGC API – Features at /ogcapi/ (gis.ogcapi): the documents, paging, `bbox` and `datetime` (dates
+known to the month or the year read as their period), queryables and property filters, other CRS,
+against the database, scoping as the API, refusals, the HTML representation, and GDAL's OAPIF driver
+copying a collection into a GeoPackage through a live server."""
 
 import datetime
 import re
@@ -15,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from accounts import roles
 from core.policy import SYSTEM
 from core.workflow import record_transition
-from hazards.models import HazardArea
+from hazards.models import HazardArea, LandClass
 from hazards.services import hazard_area_create
 from incidents.models import Incident
 from incidents.services import incident_create
@@ -30,7 +31,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 
 @pytest.fixture
@@ -45,10 +51,11 @@ def _hazard(user, organisation, lon_lat=MOPTI, size=0.01, when=datetime.date(202
         "contamination_types": ["uxo"]})  # fmt: skip
 
 
-def _incident(user, organisation, when: datetime.date, lon_lat=MOPTI) -> Incident:
+def _incident(user, organisation, when: datetime.date, lon_lat=MOPTI, precision="day") -> Incident:
     return incident_create(user=user, organisation=organisation, data={
         "incident_class": "improvised", "incident_date": when, "location": point(lon_lat),
-        "device_category_reported": "improvised_av_mine", "how_activated": "stepped_on"})  # fmt: skip
+        "device_category_reported": "improvised_av_mine", "how_activated": "stepped_on",
+        "date_precision": precision})  # fmt: skip
 
 
 def _approved(record):
@@ -85,7 +92,7 @@ def test_the_landing_page_links_to_conformance_and_data(client, officer):
     }
 
 
-def test_conformance_claims_core_geojson_and_html_only(client, officer):
+def test_conformance_claims_core_geojson_html_crs_and_queryables(client, officer):
     client.force_login(officer)
     assert _get(client, "/ogcapi/conformance").json() == {"conformsTo": CONFORMANCE}
 
@@ -98,7 +105,21 @@ def test_collections_are_the_readable_record_types_and_the_boundaries_with_the_c
     hazards = document["collections"][0]
     assert hazards["title"] == "Hazardous areas"
     assert hazards["itemType"] == "feature"
-    assert hazards["extent"]["spatial"]["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    assert hazards["extent"]["spatial"]["crs"] == CRS84
+    # CRS84 first, as stored; then latitude first, Web Mercator and the UTM zones Mali spans.
+    assert hazards["crs"] == [
+        CRS84,
+        f"{EPSG}4326",
+        f"{EPSG}3857",
+        *(f"{EPSG}{z}" for z in (32628, 32629, 32630, 32631)),
+    ]
+    assert hazards["storageCrs"] == CRS84
+    queryables = {link["type"]: link["href"] for link in hazards["links"]
+                  if link["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/queryables"}  # fmt: skip
+    assert queryables == {
+        "application/schema+json": "http://testserver/ogcapi/collections/hazard-areas/queryables?f=json",
+        "text/html": "http://testserver/ogcapi/collections/hazard-areas/queryables?f=html",
+    }
     assert hazards["extent"]["spatial"]["bbox"][0] == pytest.approx(list(country), abs=0.01)
     items = {link["type"]: link["href"] for link in hazards["links"] if link["rel"] == "items"}
     assert items == {
@@ -193,6 +214,149 @@ def test_datetime_filters_on_the_record_types_date(client, officer, partner_user
     assert _ids(client, f"{items}2024-03-15T00:00:00Z/..") == expected
 
 
+def test_datetime_reads_a_date_known_to_the_month_or_year_as_its_whole_period(client, officer, partner_user, partner_a):
+    # An old register: 2003 only (stored as 1 January), and February 2024 (stored as the 1st).
+    year = _incident(partner_user, partner_a, datetime.date(2003, 1, 1), precision="year").pk
+    month = _incident(partner_user, partner_a, datetime.date(2024, 2, 1), precision="month").pk
+    day = _incident(partner_user, partner_a, datetime.date(2024, 2, 1)).pk
+    client.force_login(officer)
+    items = "/ogcapi/collections/incidents/items?datetime="
+    assert _ids(client, f"{items}2003-06-01/2003-06-30") == [year]
+    assert _ids(client, f"{items}2003-12-31") == [year]
+    assert _ids(client, f"{items}2002-12-31") == []
+    assert _ids(client, f"{items}2024-02-20") == [month]
+    assert _ids(client, f"{items}2024-02-01") == [month, day]
+    assert _ids(client, f"{items}2024-02-02/..") == [month]
+    assert _ids(client, f"{items}2004-01-01/..") == [month, day]
+    assert _ids(client, f"{items}../2003-01-01") == [year]
+    precisions = {f["id"]: f["properties"]["date_precision"] for f in
+                  _get(client, "/ogcapi/collections/incidents/items").json()["features"]}  # fmt: skip
+    assert precisions == {year: "year", month: "month", day: "day"}
+
+
+# --- Queryables and property filters --------------------------------------------------------------
+
+
+def test_queryables_describe_each_property_from_its_field(client, officer):
+    client.force_login(officer)
+    response = _get(client, "/ogcapi/collections/hazard-areas/queryables")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/schema+json"
+    document = response.json()
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert document["$id"] == "http://testserver/ogcapi/collections/hazard-areas/queryables"
+    properties = document["properties"]
+    assert set(properties) == {"reference", "land_class", "hazard_status", "status", "survey_date",
+                               "date_precision", "area_m2", "remaining_area_m2", "contamination_types", "admin_area",
+                               "geometry"}  # fmt: skip
+    assert properties["land_class"]["enum"] == [value for value, _ in LandClass.choices]
+    assert properties["land_class"]["title"] == "Land class"
+    assert properties["survey_date"] == {"title": "Survey date", "type": "string", "format": "date"}
+    assert properties["area_m2"]["type"] == "number"
+    assert properties["contamination_types"]["type"] == "array"
+    assert "uxo" in properties["contamination_types"]["items"]["enum"]
+    assert properties["admin_area"]["type"] == "string"
+    assert properties["geometry"] == {"x-ogc-role": "primary-geometry", "format": "geometry-multipolygon"}
+    html = _get(client, "/ogcapi/collections/hazard-areas/queryables?f=html")
+    assert html["Content-Type"].startswith("text/html")
+    assert "<code>land_class</code>" in html.content.decode()
+    incidents = _get(client, "/ogcapi/collections/land-release-activities/queryables").json()["properties"]
+    assert incidents["hazard_area"]["type"] == "integer"
+
+
+def test_properties_filter_the_items_by_equality_and_any_of_a_list(client, officer, partner_user, partner_a):
+    cha = _hazard(partner_user, partner_a, MOPTI)
+    sha = hazard_area_create(user=partner_user, organisation=partner_a, data={
+        "land_class": "sha", "geometry": square(GAO, 0.01), "evidence": "indirect", "survey_date": "2024-03-15",
+        "contamination_types": ["improvised_ap_mines", "uxo"]})  # fmt: skip
+    approved = _approved(_hazard(partner_user, partner_a, (MOPTI[0] + 0.1, MOPTI[1])))
+    client.force_login(officer)
+    items = "/ogcapi/collections/hazard-areas/items"
+    assert _ids(client, f"{items}?land_class=sha") == [sha.pk]
+    assert _ids(client, f"{items}?land_class=cha,sha") == [cha.pk, sha.pk, approved.pk]
+    assert _ids(client, f"{items}?contamination_types=improvised_ap_mines") == [sha.pk]
+    assert _ids(client, f"{items}?contamination_types=uxo") == [cha.pk, sha.pk, approved.pk]
+    assert _ids(client, f"{items}?status=approved&land_class=cha") == [approved.pk]
+    assert _ids(client, f"{items}?admin_area={cha.admin_area.pcode}&status=draft") == [cha.pk]
+    assert _ids(client, f"{items}?survey_date=2024-03-15&land_class=sha") == [sha.pk]
+    page = _get(client, f"{items}?land_class=cha&limit=1").json()
+    assert page["numberMatched"] == 2
+    assert "land_class=cha" in next(link["href"] for link in page["links"] if link["rel"] == "next")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("land_class=minefield", "land_class: unknown value “minefield”; one of: sha, cha, indication, "
+                                 "ammunition_storage, eod_spot_task."),
+        ("survey_date=15/03/2024", "survey_date: “15/03/2024” is not a date (YYYY-MM-DD)."),
+        ("area_m2=big", "area_m2: “big” is not a number."),
+        ("area_m2=nan", "area_m2: “nan” is not a number."),
+        ("crs=EPSG:4326", "crs: unsupported CRS “EPSG:4326”. Supported: " + ", ".join(
+            [CRS84, f"{EPSG}4326", f"{EPSG}3857", *(f"{EPSG}{z}" for z in (32628, 32629, 32630, 32631))]) + "."),
+        (f"bbox=-1e12,0,1e12,1000000&bbox-crs={EPSG}32630", "bbox: this box has no place on the earth in that CRS."),
+        (f"bbox=400000,1600000,300000,1700000&bbox-crs={EPSG}32630",
+         "bbox: give the lower corner first, then the upper corner, in the CRS's axis order."),
+        (f"bbox=a,b,c,d&bbox-crs={EPSG}3857", "bbox: give four numbers separated by commas, in the axis order of "
+                                               "bbox-crs."),
+    ],
+)  # fmt: skip
+def test_bad_filters_and_crs_are_a_400_naming_the_parameter(client, officer, query, message):
+    client.force_login(officer)
+    response = _get(client, f"/ogcapi/collections/hazard-areas/items?{query}")
+    assert (response.status_code, response.json()) == (400, {"code": 400, "description": message})
+
+
+# --- Other CRS ---------------------------------------------------------------------------------------
+
+
+def _transformed(table: str, pk: int, srid: int) -> list[float]:
+    column = "location" if table == "incidents_incident" else "geometry"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ST_X(g), ST_Y(g) FROM (SELECT (ST_DumpPoints(ST_Transform({column}, %s))).geom AS g "  # noqa: S608
+            f"FROM {table} WHERE id = %s) AS p LIMIT 1",
+            [srid, pk],
+        )
+        return list(cursor.fetchone())
+
+
+def test_features_come_in_the_crs_asked_for_and_say_so(client, officer, partner_user, partner_a):
+    incident = _incident(partner_user, partner_a, datetime.date(2024, 3, 15))
+    hazard = _hazard(partner_user, partner_a)
+    client.force_login(officer)
+    for srid in (32630, 3857):
+        response = _get(client, f"/ogcapi/collections/incidents/items/{incident.pk}?crs={EPSG}{srid}")
+        assert response["Content-Crs"] == f"<{EPSG}{srid}>"
+        coordinates = response.json()["geometry"]["coordinates"]
+        assert coordinates == pytest.approx(_transformed("incidents_incident", incident.pk, srid), abs=0.001)
+    # EPSG:4326 puts latitude first.
+    response = _get(client, f"/ogcapi/collections/incidents/items?crs={EPSG}4326")
+    assert response["Content-Crs"] == f"<{EPSG}4326>"
+    assert response.json()["features"][0]["geometry"]["coordinates"] == [MOPTI[1], MOPTI[0]]
+    assert _get(client, "/ogcapi/collections/incidents/items")["Content-Crs"] == f"<{CRS84}>"
+    area = _get(client, f"/ogcapi/collections/hazard-areas/items?crs={EPSG}32630").json()["features"][0]
+    first = area["geometry"]["coordinates"][0][0][0]
+    assert first == pytest.approx(_transformed("hazards_hazardarea", hazard.pk, 32630), abs=0.001)
+
+
+def test_a_box_in_another_crs_selects_as_the_same_box_in_degrees(client, officer, partner_user, partner_a):
+    mopti = _incident(partner_user, partner_a, datetime.date(2024, 3, 15))
+    _incident(partner_user, partner_a, datetime.date(2024, 3, 15), GAO)
+    client.force_login(officer)
+    x, y = _transformed("incidents_incident", mopti.pk, 32630)
+    items = "/ogcapi/collections/incidents/items"
+    utm = f"{x - 1000},{y - 1000},{x + 1000},{y + 1000}"
+    assert _ids(client, f"{items}?bbox={utm}&bbox-crs={EPSG}32630") == [mopti.pk]
+    # Latitude first in EPSG:4326.
+    lon, lat = MOPTI
+    assert _ids(client, f"{items}?bbox={lat - 0.01},{lon - 0.01},{lat + 0.01},{lon + 0.01}&bbox-crs={EPSG}4326") == [
+        mopti.pk
+    ]
+    # A box of the same numbers read longitude first holds nothing.
+    assert _ids(client, f"{items}?bbox={lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}&bbox-crs={EPSG}4326") == []
+
+
 def test_a_feature_carries_its_postgis_geometry_and_non_personal_properties(client, officer, partner_user, partner_a):
     incident = _incident(partner_user, partner_a, datetime.date(2024, 3, 15))
     hazard = _hazard(partner_user, partner_a)
@@ -205,15 +369,17 @@ def test_a_feature_carries_its_postgis_geometry_and_non_personal_properties(clie
     incident.refresh_from_db()
     assert feature["properties"] == {
         "reference": incident.reference, "incident_class": "improvised", "device_category": incident.device_category,
-        "incident_date": "2024-03-15", "status": "draft", "admin_area": incident.admin_area.pcode,
+        "incident_date": "2024-03-15", "date_precision": "day", "status": "draft",
+        "admin_area": incident.admin_area.pcode,
     }  # fmt: skip
     assert {link["rel"] for link in feature["links"]} == {"self", "alternate", "collection"}
     area = _get(client, f"/ogcapi/collections/hazard-areas/items/{hazard.pk}").json()
     assert area["geometry"]["type"] == "MultiPolygon"
     assert area["properties"]["area_m2"] == pytest.approx(hazard.area_m2)
     assert area["properties"]["contamination_types"] == ["uxo"]
-    assert set(area["properties"]) == {"reference", "land_class", "hazard_status", "status", "survey_date", "area_m2",
-                                       "remaining_area_m2", "contamination_types", "admin_area"}  # fmt: skip
+    assert set(area["properties"]) == {"reference", "land_class", "hazard_status", "status", "survey_date",
+                                       "date_precision", "area_m2", "remaining_area_m2", "contamination_types",
+                                       "admin_area"}  # fmt: skip
 
 
 def test_an_unknown_feature_is_a_404(client, officer):
