@@ -20,6 +20,9 @@ sums of their areas): every record is counted, none is left out, and a cell neve
 tiles. A hazardous area is counted in the one tile that holds the centre of its box, so that the
 cells of a view add up to each area once.
 
+A record also sent in a neighbour's buffer is owned by one tile only, the one holding its place as
+cells count it (`in_tile`): a page adding up a view's records and cells counts each record once.
+
 A tile's version (its ETag) is read without drawing it: the count, sum of ids, latest `updated_at`
 and sum of `version` of its records, which every write through the services changes.
 """
@@ -226,19 +229,38 @@ def _on_grid(sql: str, params: list, z: int, x: int, y: int, *, hazards: bool) -
     box (from the box PostGIS keeps with each geometry: no vertex is read), and kept only when that
     centre lies in the tile (its west and north edges in, east and south out: each area in one
     tile only)."""
-    if hazards:
-        lon, lat = "(ST_XMin(r.g) + ST_XMax(r.g)) / 2", "(ST_YMin(r.g) + ST_YMax(r.g)) / 2"
-    else:
-        lon, lat = "ST_X(r.g)", "ST_Y(r.g)"
+    lon, lat = _place(hazards)
+    tx, ty = _grid("r.lon", "r.lat")
     placed = (
-        f"SELECT r.*, ((r.lon + 180) / 360 * %s - %s) * {EXTENT} AS tx, "  # noqa: S608
-        f"((1 - ln(tan(radians(r.lat)) + 1 / cos(radians(r.lat))) / pi()) / 2 * %s - %s) * {EXTENT} AS ty "
+        f"SELECT r.*, {tx} AS tx, {ty} AS ty "  # noqa: S608
         f"FROM (SELECT r.*, {lon} AS lon, {lat} AS lat FROM ({sql}) AS r) AS r"
     )
     if hazards:
         placed = f"SELECT * FROM ({placed}) AS r WHERE r.tx >= 0 AND r.tx < {EXTENT} AND r.ty >= 0 AND r.ty < {EXTENT}"  # noqa: S608
     # Parameters in the order of their places in the text: the grid's before the rows'.
     return placed, [2**z, x, 2**z, y, *params]
+
+
+def _place(hazards: bool) -> tuple[str, str]:
+    """Where a row counts: a point where it is, an area at the centre of its box."""
+    if hazards:
+        return "(ST_XMin(r.g) + ST_XMax(r.g)) / 2", "(ST_YMin(r.g) + ST_YMax(r.g)) / 2"
+    return "ST_X(r.g)", "ST_Y(r.g)"
+
+
+def _grid(lon: str, lat: str) -> tuple[str, str]:
+    """A place in tile units of this tile's grid; its parameters are 2^z and x, then 2^z and y."""
+    return (
+        f"(({lon} + 180) / 360 * %s - %s) * {EXTENT}",
+        f"((1 - ln(tan(radians({lat})) + 1 / cos(radians({lat}))) / pi()) / 2 * %s - %s) * {EXTENT}",
+    )
+
+
+def _in_tile(hazards: bool, z: int, x: int, y: int) -> tuple[str, list]:
+    """Whether the tile owns the row: its place (as cells count it) lies in the tile's own square, west
+    and north edges in. A record in the buffer belongs to a neighbour, which may count it in a cell."""
+    tx, ty = _grid(*_place(hazards))
+    return f"(floor({tx} / {EXTENT}) = 0 AND floor({ty} / {EXTENT}) = 0)", [2**z, x, 2**z, y]
 
 
 _CELL_SUMS = {
@@ -284,12 +306,14 @@ def _cells(layer: str, rows: str) -> str:
 def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
     """SQL of the tile's features over the rows `r`: `id`, `geom` on the tile's grid, properties."""
     geom = _MVT_GEOM.format(g="r.g")
+    if layer in ("incidents", "hazard-areas"):
+        in_tile, in_tile_params = _in_tile(layer == "hazard-areas", z, x, y)
     if layer == "incidents":
         sql = (
             f"SELECT r.id, {geom} AS geom, r.reference, r.incident_class, r.device_category, "  # noqa: S608
-            "to_char(r.incident_date, 'YYYY-MM-DD') AS incident_date, r.status FROM r"
+            f"to_char(r.incident_date, 'YYYY-MM-DD') AS incident_date, r.status, {in_tile} AS in_tile FROM r"
         )
-        return sql, [z, x, y]
+        return sql, [z, x, y, *in_tile_params]
     if layer == "hazard-areas":
         # An area too small to draw at this zoom (its polygon collapses on the grid) is sent as a
         # point on its surface, so that none disappears. Areas in whole square metres: plenty for a map.
@@ -297,9 +321,9 @@ def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
         sql = (
             f"SELECT r.id, COALESCE({geom}, {point}) AS geom, r.reference, r.land_class, r.hazard_status, "  # noqa: S608
             "r.release, round(r.area_m2)::bigint AS area_m2, "
-            "round(r.remaining_area_m2)::bigint AS remaining_area_m2 FROM r"
+            f"round(r.remaining_area_m2)::bigint AS remaining_area_m2, {in_tile} AS in_tile FROM r"
         )
-        return sql, [z, x, y, z, x, y]
+        return sql, [z, x, y, z, x, y, *in_tile_params]
     # French and English have their own columns, which win over `names` (gis.selectors._area_name).
     name = (
         "COALESCE((SELECT n.value FROM jsonb_each_text(CASE WHEN jsonb_typeof(r.names) = 'object' THEN r.names "

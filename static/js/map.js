@@ -182,22 +182,25 @@
     return { reference: feature.get('reference') || feature.get('name') || feature.get('pcode'), url: url };
   }
 
-  // What a tiled layer shows in view, as a box's answer says it: an area or a record cut by tile edges
-  // is in several tiles (counted once, by id), a cell is in one.
+  // What a tiled layer shows in view, as a box's answer says it. An area or a record cut by tile edges
+  // comes in several tiles (counted once, by id); where some of the view is counted in cells, a record
+  // counts only in the tile that owns it (`in_tile`), as the cells do, so that none counts twice.
   function tiledAnswer(name) {
     var extent = map.getView().calculateExtent(map.getSize());
-    var ids = new Set();
+    var features = sources[name].getFeaturesInExtent(extent);
     var cells = new Set();
     var answer = { zoom: Math.round(map.getView().getZoom()), records: 0, grouped: false, truncated: false, features: [] };
-    sources[name].getFeaturesInExtent(extent).forEach(function (feature) {
+    features.forEach(function (feature) {
       var count = feature.get('count');
-      if (count) {
-        if (cells.has(feature)) return;
-        cells.add(feature);
-        answer.grouped = true;
-        answer.records += count;
-        return;
-      }
+      if (!count || cells.has(feature)) return;
+      cells.add(feature);
+      answer.grouped = true;
+      answer.records += count;
+    });
+    var ids = new Set();
+    features.forEach(function (feature) {
+      if (feature.get('count')) return;
+      if (answer.grouped && feature.get('in_tile') === false) return;
       var id = feature.getId();
       if (ids.has(id)) return;
       ids.add(id);

@@ -29,8 +29,8 @@ from tests.people import member
 pytestmark = pytest.mark.django_db
 
 MVT = "application/vnd.mapbox-vector-tile"
-INCIDENT_PROPERTIES = {"reference", "incident_class", "device_category", "incident_date", "status"}
-HAZARD_PROPERTIES = {"reference", "land_class", "hazard_status", "release", "area_m2", "remaining_area_m2"}
+INCIDENT_PROPERTIES = {"reference", "incident_class", "device_category", "incident_date", "status", "in_tile"}
+HAZARD_PROPERTIES = {"reference", "land_class", "hazard_status", "release", "area_m2", "remaining_area_m2", "in_tile"}
 ENVELOPE = "ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)"
 # Records are sent with those of a 16-pixel band around the tile, which OpenLayers needs to draw
 # them whole at the edges; cells count the tile's own square only.
@@ -89,9 +89,10 @@ def _expected_incidents(z, x, y, organisation=None, *, buffered=True) -> dict[in
     square = BUFFERED if buffered else ENVELOPE
     rows = _rows(
         "SELECT i.id, i.reference, i.incident_class, i.device_category, i.incident_date, i.status, "  # noqa: S608
-        f"ST_AsText(ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(%s, %s, %s), 4096, 256, true)) "
+        f"ST_AsText(ST_AsMVTGeom(ST_Transform(i.location, 3857), ST_TileEnvelope(%s, %s, %s), 4096, 256, true)), "
+        f"ST_Intersects(i.location, {ENVELOPE}) "
         f"FROM incidents_incident i WHERE {scope} AND ST_Intersects(i.location, {square})",
-        [z, x, y, *params, z, x, y],
+        [z, x, y, z, x, y, *params, z, x, y],
     )
     return {row[0]: row[1:] for row in rows}
 
@@ -101,9 +102,11 @@ def _expected_hazards(z, x, y, organisation=None) -> dict[int, tuple]:
     rows = _rows(
         "SELECT h.id, h.reference, h.land_class, h.hazard_status, h.area_m2, h.remaining_area_m2, "  # noqa: S608
         "CASE WHEN h.hazard_status IN ('closed', 'handed_over') THEN 'released' WHEN h.area_cancelled_m2 > 0 "
-        "OR h.area_reduced_m2 > 0 OR h.area_cleared_m2 > 0 THEN 'partially_released' ELSE 'open' END "
+        "OR h.area_reduced_m2 > 0 OR h.area_cleared_m2 > 0 THEN 'partially_released' ELSE 'open' END, "
+        "ST_Intersects(ST_SetSRID(ST_MakePoint((ST_XMin(h.geometry) + ST_XMax(h.geometry)) / 2, "
+        f"(ST_YMin(h.geometry) + ST_YMax(h.geometry)) / 2), 4326), {ENVELOPE}) "
         f"FROM hazards_hazardarea h WHERE {scope} AND ST_Intersects(h.geometry, {BUFFERED})",
-        [*params, z, x, y],
+        [z, x, y, *params, z, x, y],
     )
     return {row[0]: row[1:] for row in rows}
 
@@ -156,13 +159,15 @@ def test_an_incident_tile_holds_exactly_the_records_of_its_square_the_reader_see
     expected = _expected_incidents(z, x, y, organisation)
     assert sorted(f["id"] for f in features) == sorted(expected)
     for feature in features:
-        reference, incident_class, device_category, incident_date, status, where = expected[feature["id"]]
+        reference, incident_class, device_category, incident_date, status, where, in_tile = expected[feature["id"]]
         assert feature["properties"] == {
             "reference": reference,
             "incident_class": incident_class,
             "device_category": device_category,
             "incident_date": incident_date.isoformat(),
             "status": status,
+            # Owned by this tile, or by a neighbour and sent in this tile's buffer.
+            "in_tile": in_tile,
         }
         assert feature["geometry"]["type"] == "Point"
         assert where == "POINT({} {})".format(*feature["geometry"]["coordinates"])
@@ -186,7 +191,7 @@ def test_a_hazard_tile_holds_exactly_the_areas_reaching_into_its_square(demo, cl
     assert len(expected) >= 3
     assert sorted(f["id"] for f in features) == sorted(expected)
     for feature in features:
-        reference, land_class, hazard_status, area_m2, remaining_area_m2, release = expected[feature["id"]]
+        reference, land_class, hazard_status, area_m2, remaining_area_m2, release, in_tile = expected[feature["id"]]
         assert feature["properties"] == {
             "reference": reference,
             "land_class": land_class,
@@ -194,6 +199,7 @@ def test_a_hazard_tile_holds_exactly_the_areas_reaching_into_its_square(demo, cl
             "release": release,
             "area_m2": round(area_m2),
             "remaining_area_m2": round(remaining_area_m2),
+            "in_tile": in_tile,
         }
         assert feature["geometry"]["type"] in {"Polygon", "MultiPolygon"}
 
@@ -323,6 +329,26 @@ def test_across_a_zoom_every_record_is_counted_once(demo, dense, client, request
     total = _rows(f"SELECT sum(area_m2) FROM hazards_hazardarea h WHERE {scope}", params)[0][0]  # noqa: S608
     # Each cell's sum is rounded to the square metre.
     assert abs(area - total) <= len(_mali_tiles(z)) * 256
+
+
+def test_where_some_tiles_hold_cells_and_others_records_each_record_is_owned_once(demo, client, officer, monkeypatch):
+    # Limits between the demo data's sparse and dense tiles: both kinds at zoom 6.
+    monkeypatch.setattr(tiles, "RECORDS_UP_TO", {"incidents": 25, "hazard-areas": 8})
+    client.force_login(officer)
+    z = 6
+    for layer, table in (("incidents", "incidents_incident"), ("hazard-areas", "hazards_hazardarea")):
+        counted, kinds = 0, set()
+        for x, y in _mali_tiles(z):
+            features = _features(_tile(client, layer, z, x, y), layer)
+            for feature in features:
+                if "count" in feature["properties"]:
+                    counted += feature["properties"]["count"]
+                    kinds.add("cells")
+                elif feature["properties"]["in_tile"]:
+                    counted += 1
+                    kinds.add("records")
+        assert kinds == {"cells", "records"}, layer
+        assert counted == _rows(f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL")[0][0]  # noqa: S608
 
 
 def test_low_zoom_hazard_cells_count_the_areas_whose_box_centre_lies_in_the_tile(demo, dense, client, officer):
