@@ -521,3 +521,13 @@ def test_gdal_copies_the_hazard_areas_a_user_sees_into_a_geopackage(live_server,
             assert cursor.fetchone()[0] == pytest.approx(expected[reference], rel=0.001)
     summary = _gdal("ogrinfo", "-ro", "-so", str(target), "hazard-areas", key=key)
     assert re.search(r"^Feature Count: (\d+)$", summary, re.MULTILINE).group(1) == str(len(expected))
+
+    # The national layers in one GeoPackage: the whole service copied, one layer a collection.
+    national = tmp_path / "national.gpkg"
+    _gdal("ogr2ogr", "-f", "GPKG", str(national), source, key=key)
+    with sqlite3.connect(national) as geopackage:
+        layers = {name for (name,) in geopackage.execute("SELECT table_name FROM gpkg_contents")}
+        counts = {name: geopackage.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in layers}  # noqa: S608
+    assert layers == {*RECORD_COLLECTIONS, "admin-areas"}
+    assert counts["hazard-areas"] == len(expected)
+    assert counts["admin-areas"] == admin_areas_current().count()
