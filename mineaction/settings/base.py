@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dashboard",
     "gis",
     "reports",
+    "field",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +338,12 @@ if not 0 <= BORDER_TOLERANCE_M <= 100_000:
 # Exports of filtered lists (reports): files are written here by workers and deleted once expired.
 EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default="") or BASE_DIR / "var" / "exports")
 EXPORT_EXPIRY_HOURS = env.int("EXPORT_EXPIRY_HOURS", default=24)
+# Files brought in for import (field), kept with their import; and what field submissions carry
+# (photos), kept with the submission. Web and worker services must share both folders.
+IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default="") or BASE_DIR / "var" / "imports")
+FIELD_ATTACHMENT_ROOT = Path(env.str("FIELD_ATTACHMENT_ROOT", default="") or BASE_DIR / "var" / "field")
+# Largest file an import accepts (bytes); a national file of 100,000 incidents is about 20 MB.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 # True: the aggregated open data (/api/v1/open-data/, HXL-tagged CSV) is readable without an account.
 OPEN_DATA_PUBLIC = _bool("OPEN_DATA_PUBLIC", default=False)
 if EXPORT_EXPIRY_HOURS < 1:
