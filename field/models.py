@@ -63,9 +63,11 @@ class RecordImport(models.Model):
     organisation = models.ForeignKey(
         "reference.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
+    # None for an import run by `manage.py import_records` as the system.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="record_imports", verbose_name=_("owner")
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="record_imports",
+        verbose_name=_("owner"),
+    )  # fmt: skip
     mapping = models.ForeignKey(
         ImportMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports",
         verbose_name=_("mapping"),

@@ -53,5 +53,6 @@ urlpatterns = [
     path("exports/", include("reports.api.urls")),
     path("open-data/", include("reports.api.opendata_urls")),
     path("reports/", ReportRequestView.as_view(), name="reports"),
+    path("", include("field.api.urls")),
     path("", include(router.urls)),
 ]

@@ -6,7 +6,6 @@ import logging
 import os
 import uuid
 from collections.abc import Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -16,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.db import side_connection
 from core.exceptions import ApplicationError
 from reports import exports
 from reports.models import Export
@@ -161,7 +161,7 @@ def export_write(*, export_id: int) -> None:
                 # PostgreSQL formats CSV itself: no row becomes a Python object. The connection
                 # is busy with the COPY: progress goes through a connection of its own.
                 statement, params = export_copy_sql(records, columns)
-                with _side_connection() as side:
+                with side_connection() as side:
 
                     def copy_progress(rows: int) -> None:
                         percent = min(99, rows * 100 // total) if total else 0
@@ -190,18 +190,6 @@ def export_write(*, export_id: int) -> None:
             )
             return
     _done(export, final, counted)
-
-
-@contextmanager
-def _side_connection():
-    """A second connection to the database, in autocommit, closed afterwards."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        yield side
-    finally:
-        side.close()
 
 
 def _done(export: Export, final: Path, rows: int) -> None:
