@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -88,7 +89,9 @@ def _store(name: str, chunks: Iterable[bytes]) -> Path:
                 path.unlink(missing_ok=True)
                 raise ApplicationError(
                     _("The file is too large."),
-                    errors={"file": [_("Send at most %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}]},
+                    errors={
+                        "file": [_("Send at most %(size)s.") % {"size": filesizeformat(settings.IMPORT_MAX_BYTES)}]
+                    },
                 )
             out.write(chunk)
     return path

@@ -5,7 +5,7 @@ from field.models import IMPORT_TYPES, ImportMapping, ImportRow, RecordImport
 
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV, XLSX, GeoJSON, GeoPackage (.gpkg) or zipped Shapefile (.zip).")
-    record_type = serializers.ChoiceField(choices=[slug for slug, _label in IMPORT_TYPES])
+    record_type = serializers.ChoiceField(choices=IMPORT_TYPES)
     organisation = serializers.CharField(
         required=False, max_length=30, help_text="Acronym of the reporting organisation (default: yours)."
     )

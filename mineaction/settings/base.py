@@ -350,3 +350,6 @@ if EXPORT_EXPIRY_HOURS < 1:
     raise ImproperlyConfigured("EXPORT_EXPIRY_HOURS must be at least 1")
 # An export's status is its own enum in generated clients, not the records' workflow status.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ExportStatusEnum"] = "reports.models.Export.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ImportRecordTypeEnum"] = "field.models.IMPORT_TYPES"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ImportStatusEnum"] = "field.models.RecordImport.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ImportRowActionEnum"] = "field.models.ImportRow.Action"
