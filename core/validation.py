@@ -94,8 +94,8 @@ def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *,
     if geom.empty:
         problems.add(field, _("The geometry is empty."))
         return
-    xs, ys = geom.extent[0::2], geom.extent[1::2]
-    if min(xs) < -180 or max(xs) > 180 or min(ys) < -90 or max(ys) > 90:
+    west, south, east, north = geom.extent
+    if west < -180 or east > 180 or south < -90 or north > 90:
         problems.add(field, _("Longitude must lie between -180 and 180 and latitude between -90 and 90."))
         return
     polygons = list(geom) if geom.geom_type == "MultiPolygon" else [geom] if geom.geom_type == "Polygon" else []

@@ -19,6 +19,7 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("odk/", include("field.odk_urls")),
     path("", include("core.urls")),
     path("", include("dashboard.urls")),
     path("", include("gis.urls")),
