@@ -6,6 +6,7 @@ the domain services, and each button is shown only when `core.policy` would allo
 domain app subclasses these views in its own `views.py` and lists its URLs with `record_urls`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
@@ -99,6 +100,15 @@ def record_urls(name: str, *, list_view, detail_view, create_view=None, update_v
     return urls
 
 
+# Work pages of apps above core (label, URL name, who sees it), added by their AppConfig.ready().
+_WORK_PAGES: list[tuple[str, str, Callable[[object], bool]]] = []
+
+
+def register_work_page(label, url_name: str, allowed: Callable[[object], bool]) -> None:
+    """An app's page in the menu's work items, shown to the users `allowed` accepts."""
+    _WORK_PAGES.append((label, url_name, allowed))
+
+
 def navigation(request: HttpRequest) -> dict:
     """The menu (a context processor): the dashboard, the map, the record types the user may read
     (one drop-down, so that the menu fits a laptop's and a phone's width), and the work lists."""
@@ -115,6 +125,7 @@ def navigation(request: HttpRequest) -> dict:
         work.append((_("Reconciliation"), "reconciliation"))
     if is_authority(user):
         work.append((_("Data quality"), "quality:report"))
+    work += [(label, url_name) for label, url_name, allowed in _WORK_PAGES if allowed(user)]
     work.append((_("Exports"), "reports:exports"))
     # Whoever reads statistics generates treaty reports (reports.services.may_generate_reports).
     if policy.may_read_statistics(user):

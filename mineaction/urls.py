@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("assistance.urls")),
     path("", include("community.urls")),
     path("", include("reports.urls")),
+    path("", include("field.urls")),
 ]
 
 handler404 = "core.views.not_found"
