@@ -143,7 +143,9 @@ def authority_token(national_database, django_user_model):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_example_of_the_guide_runs(live_server, national_database, authority_token, tmp_path):
+def test_every_example_of_the_guide_runs(live_server, national_database, authority_token, tmp_path, settings):
+    # Section 11's file is kept where the test's files go.
+    settings.IMPORT_ROOT = tmp_path / "imports"
     amadou, colleague_token = national_database
     env = {key: value for key, value in os.environ.items() if "proxy" not in key.lower() and key != "CURL_HOME"}
     env.update(
