@@ -28,14 +28,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import policy
+from core.db import copy_instances, reserve_ids
 from core.exceptions import ApplicationError
 from core.geofiles import GeoFileError, read_geometry_text
-from core.history import recorded
+from core.history import bulk_insert_history, inserts_recorded_in_bulk, recorded
 from core.models import RecordStatus
 from core.services import format_reference
 from core.statistics import statistics_changed
 from core.validation import relations_checked_in_sets
-from core.workflow import record_transition
+from core.workflow import ACTION_LABELS, TRANSITIONS, record_transition
 from education.models import RiskEducationSession
 from education.services import risk_education_session_create, risk_education_session_update
 from field.imports_read import SourceRow
@@ -532,6 +533,10 @@ def _write_incidents(lines: list[Line], user, progress) -> None:
     sequence the single create uses, history written by the same triggers."""
     if not lines:
         return
+    # Entering as submitted is the reporter's act (core.policy.check_transition); the organisation's
+    # own was checked with the report.
+    if not user.has_perm(TRANSITIONS["submit"].permission):
+        raise PermissionDenied(_("Your role may not %(action)s this record.") % {"action": ACTION_LABELS["submit"]})
     now = timezone.now()
     # As `stamp`: the system (a command) is named in the history, never as a user.
     person = user if getattr(user, "pk", None) else None
@@ -546,15 +551,19 @@ def _write_incidents(lines: list[Line], user, progress) -> None:
         incident.created_by = incident.updated_by = person
     for start in range(0, len(lines), CHUNK):
         chunk = lines[start : start + CHUNK]
-        Incident.objects.bulk_create([line.built for line in chunk])
-        casualties = []
-        for line in chunk:
-            line.record_id = line.built.pk
+        casualties = [casualty for line in chunk for casualty in line.built_casualties]
+        for line, pk in zip(chunk, reserve_ids(Incident, len(chunk)), strict=True):
+            line.built.pk = line.record_id = pk
             for casualty in line.built_casualties:
                 casualty.incident = line.built
                 casualty.created_by = casualty.updated_by = person
-                casualties.append(casualty)
-        Casualty.objects.bulk_create(casualties)
+        for casualty, pk in zip(casualties, reserve_ids(Casualty, len(casualties)), strict=True):
+            casualty.pk = pk
+        with inserts_recorded_in_bulk(Incident, Casualty):
+            copy_instances(Incident, [line.built for line in chunk])
+            copy_instances(Casualty, casualties)
+        bulk_insert_history(Incident, [line.record_id for line in chunk])
+        bulk_insert_history(Casualty, [casualty.pk for casualty in casualties])
         if progress is not None:
             progress(start + len(chunk), len(lines))
     statistics_changed(Incident)

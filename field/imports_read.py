@@ -48,6 +48,8 @@ def file_format(name: str) -> str:
 
 def read_rows(path: Path, name: str) -> Iterator[SourceRow]:
     kind = file_format(name)
+    if not path.is_file():
+        raise ImportFileError(_("The file is no longer kept here: send it again."))
     if kind == "csv":
         return _csv_rows(path)
     if kind == "xlsx":

@@ -97,11 +97,15 @@ def test_confirmed_the_accepted_rows_enter_as_submitted_with_their_casualties_an
     record_import = _start(partner_user, partner_a, BROKEN)
     record_import = services.import_confirm(record_import=record_import, user=partner_user)
 
-    assert record_import.status == RecordImport.Status.IMPORTED
+    assert record_import.status == RecordImport.Status.IMPORTED, record_import.error
     made = {i.external_id: i for i in Incident.objects.filter(organisation=partner_a)}
     assert set(made) == {"HI-1", "HI-7"}
     first = made["HI-1"]
     assert first.status == "submitted"
+    # Written by COPY: the database's defaults and the dates a save sets.
+    assert (first.version, first.status_reason, first.date_precision) == (1, "", "day")
+    assert first.created_at is not None
+    assert first.updated_at >= first.created_at
     assert first.created_by == partner_user
     # The Mali rule applied as in a single create: set off by a person, it is an improvised AP mine.
     assert first.device_category == "improvised_ap_mine"
@@ -117,6 +121,16 @@ def test_confirmed_the_accepted_rows_enter_as_submitted_with_their_casualties_an
             "JOIN pghistory_context c ON c.id = e.pgh_context_id WHERE e.pgh_obj_id = %s", [first.pk],
         )  # fmt: skip
         assert cursor.fetchall() == [(f"Import #{record_import.pk}: incidents.csv", "import")]
+        # Written in bulk, the history holds each record's insert as the trigger writes it.
+        casualties = list(first.casualties.values_list("pk", flat=True))
+        cursor.execute(
+            "SELECT e.pgh_obj_id, e.sex, e.age, c.metadata->>'action' FROM incidents_casualtyevent e "
+            "JOIN pghistory_context c ON c.id = e.pgh_context_id "
+            "WHERE e.pgh_obj_id = ANY(%s) AND e.pgh_label = 'insert'",
+            [casualties],
+        )  # fmt: skip
+        events = {row[0]: row[1:] for row in cursor.fetchall()}
+        assert events == {c.pk: (c.sex, c.age, "import") for c in first.casualties.all()}
 
     # The same file again: nothing to write, nothing changed.
     again = _start(partner_user, partner_a, BROKEN)
@@ -287,3 +301,25 @@ def test_nothing_is_imported_twice_from_one_confirmation(partner_user, partner_a
     services.import_write(record_import_id=record_import.pk)
     assert Incident.objects.filter(organisation=partner_a).count() == 2
     assert ImportRow.objects.filter(record_import=record_import, record_id__isnull=False).count() == 2
+
+
+def test_the_write_copies_what_the_check_built_unless_places_changed_since(partner_user, partner_a, settings):
+    from reference.models import Locality
+
+    # The file is not read again: what the check built is written (the file removed to show it).
+    record_import = _start(partner_user, partner_a, BROKEN)
+    (settings.IMPORT_ROOT / record_import.file_path).unlink()
+    record_import = services.import_confirm(record_import=record_import, user=partner_user)
+    assert record_import.status == RecordImport.Status.IMPORTED, record_import.error
+    assert Incident.objects.filter(organisation=partner_a).count() == 2
+
+    # A locality changed since the check: the rules are run again, on the file.
+    again = _start(partner_user, partner_a, BROKEN.replace(b"HI-", b"HJ-"))
+    locality = Locality.objects.first()
+    locality.name += " (nouveau nom)"
+    locality.save()
+    (settings.IMPORT_ROOT / again.file_path).unlink()
+    again = services.import_confirm(record_import=again, user=partner_user)
+    assert again.status == RecordImport.Status.FAILED
+    assert again.error == "The file is no longer kept here: send it again."
+    assert Incident.objects.filter(organisation=partner_a).count() == 2

@@ -245,7 +245,10 @@ def test_pull_now_in_the_admin_queues_a_pull_once_committed(
     source = _source(field_user, "https://kf.kobotoolbox.org")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = admin_client.post(
-            "/admin/field/kobosource/", {"action": "pull_now", "_selected_action": [source.pk]}, follow=True
+            "/admin/field/kobosource/",
+            {"action": "pull_now", "_selected_action": [source.pk]},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 200
     assert len(callbacks) == 1
