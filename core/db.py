@@ -29,31 +29,28 @@ def reserve_ids(model, count: int) -> list[int]:
         return [value for (value,) in cursor.fetchall()]
 
 
-def copy_instances(model, instances: list) -> None:
-    """Unsaved instances, their primary keys set (`reserve_ids`), written by PostgreSQL's COPY: what
-    `bulk_create` writes (auto_now dates, database defaults), without compiling an INSERT of
-    thousands of values. Triggers fire as for any insert (`core.history.inserts_recorded_in_bulk`)."""
+def copy_rows(model, rows: list[dict]) -> None:
+    """Rows of a model (column values by attname, as COPY's text reads them: ISO dates, hex EWKB
+    geometry) written by PostgreSQL's COPY, without compiling an INSERT of thousands of values. A
+    column a row leaves out takes the field's database default, else its default, else NULL.
+    Triggers fire as for any insert (`core.history.inserts_recorded_in_bulk`)."""
     from django.db import connection
-    from django.db.models.expressions import DatabaseDefault
+    from django.db.models import NOT_PROVIDED
 
     fields = model._meta.concrete_fields
+    fallback = {}
+    for field in fields:
+        if field.db_default is not NOT_PROVIDED:
+            fallback[field.attname] = getattr(field.db_default, "value", field.db_default)
+        elif field.has_default():
+            fallback[field.attname] = field.get_default()
+        else:
+            fallback[field.attname] = None
     columns = ", ".join(f'"{field.column}"' for field in fields)
     with connection.cursor() as cursor:
-        # A statement through Django first: the execute wrappers (ignored triggers, history context)
+        # A statement through Django first: its execute wrappers (ignored triggers, history context)
         # set their variables for the transaction, which COPY does not pass through.
         cursor.execute("SELECT 1")
         with cursor.connection.cursor().copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for instance in instances:
-                row = []
-                for field in fields:
-                    value = field.pre_save(instance, True)
-                    if isinstance(value, DatabaseDefault):
-                        value = getattr(field.db_default, "value", field.db_default)
-                    elif hasattr(field, "geom_type"):
-                        value = value.hexewkb.decode() if value is not None else None
-                    else:
-                        value = field.get_db_prep_save(value, connection)
-                    row.append(value)
-                copy.write_row(row)
-    for instance in instances:
-        instance._state.adding = False
+            for row in rows:
+                copy.write_row([row.get(field.attname, fallback[field.attname]) for field in fields])

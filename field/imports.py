@@ -17,18 +17,21 @@ nothing. Records enter as *submitted*, their history naming the import.
 import copy
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import policy
-from core.db import copy_instances, reserve_ids
+from core.db import copy_rows, reserve_ids
 from core.exceptions import ApplicationError
 from core.geofiles import GeoFileError, read_geometry_text
 from core.history import bulk_insert_history, inserts_recorded_in_bulk, recorded
@@ -105,6 +108,8 @@ class Line:
     existing: models.Model | None = None
     built: models.Model | None = None
     built_casualties: list[Casualty] = field(default_factory=list)
+    # The built incident and casualties as column values (`column_values`), kept by the check.
+    staged: tuple[dict, list[dict]] | None = None
     record_id: int | None = None
 
     def refuse(self, name: str, message: str) -> None:
@@ -126,18 +131,24 @@ def mapped(row: SourceRow, kind: ImportType, mapping: ImportMapping | None) -> L
     columns = mapping.columns if mapping else {}
     tables = mapping.values if mapping else {}
     line = Line(row.number, {}, errors={k: list(v) for k, v in row.problems.items()})
+    lists = _list_fields(kind)
     for column, value in row.values.items():
         name = columns.get(column, column)
         if not name or _empty(value):
             continue
-        if name in tables and not isinstance(value, list | dict):
+        if name in lists and isinstance(value, str):
+            # A spreadsheet cell or a shapefile attribute holds a list as text: "uxo; improvised_ap_mines".
+            value = [part.strip() for part in re.split(r"[;,]", value) if part.strip()]
+        if name in tables:
             table = tables[name]
-            text = _text(value)
-            if text not in table:
+            values = value if isinstance(value, list) else [value]
+            unknown = [_text(v) for v in values if _text(v) not in table]
+            if unknown:
                 line.refuse(name, _("“%(value)s” has no mapping to our values in the mapping “%(mapping)s”.")
-                            % {"value": text, "mapping": mapping.name})  # fmt: skip
+                            % {"value": unknown[0], "mapping": mapping.name})  # fmt: skip
                 continue
-            value = table[text]
+            translated = [table[_text(v)] for v in values]
+            value = translated if isinstance(value, list) else translated[0]
         line.data[name] = value
     _place(line, row, kind)
     external_id = line.data.get("external_id")
@@ -145,6 +156,10 @@ def mapped(row: SourceRow, kind: ImportType, mapping: ImportMapping | None) -> L
     if line.external_id:
         line.data["external_id"] = line.external_id
     return line
+
+
+def _list_fields(kind: ImportType) -> set[str]:
+    return {f.name for f in kind.model._meta.concrete_fields if isinstance(f, ArrayField)}
 
 
 def _empty(value) -> bool:
@@ -528,9 +543,32 @@ def _write_one(line: Line, kind: ImportType, *, user, organisation) -> None:
     line.record_id = record.pk
 
 
+# Set by the write itself, never taken from what the check built.
+WRITTEN_AT_WRITE = frozenset({"id", "reference", "status", "status_changed_at", "created_at", "updated_at",
+                              "created_by_id", "updated_by_id", "incident_id"})  # fmt: skip
+
+
+def column_values(instance: models.Model) -> dict[str, Any]:
+    """A built record's columns as COPY reads them (dates in ISO, geometry as hex EWKB), without
+    those the write sets or the database defaults."""
+    found = {}
+    for column in instance._meta.concrete_fields:
+        if column.attname in WRITTEN_AT_WRITE:
+            continue
+        value = getattr(instance, column.attname)
+        if isinstance(value, DatabaseDefault):
+            continue
+        if hasattr(column, "geom_type") and value is not None:
+            value = value.hexewkb.decode()
+        elif isinstance(value, datetime.date | datetime.time):
+            value = value.isoformat()
+        found[column.attname] = value
+    return found
+
+
 def _write_incidents(lines: list[Line], user, progress) -> None:
-    """New incidents and their casualties in a few statements: references taken from the same
-    sequence the single create uses, history written by the same triggers."""
+    """New incidents and their casualties by COPY, a chunk at a time: ids and references from the
+    sequences the single create uses, history in one statement per table."""
     if not lines:
         return
     # Entering as submitted is the reporter's act (core.policy.check_transition); the organisation's
@@ -539,31 +577,29 @@ def _write_incidents(lines: list[Line], user, progress) -> None:
         raise PermissionDenied(_("Your role may not %(action)s this record.") % {"action": ACTION_LABELS["submit"]})
     now = timezone.now()
     # As `stamp`: the system (a command) is named in the history, never as a user.
-    person = user if getattr(user, "pk", None) else None
+    person = getattr(user, "pk", None)
+    stamped = {"status_changed_at": now, "created_at": now, "updated_at": now, "created_by_id": person,
+               "updated_by_id": person}  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('reference_inc_seq') FROM generate_series(1, %s)", [len(lines)])
         numbers = [number for (number,) in cursor.fetchall()]
-    for line, number in zip(lines, numbers, strict=True):
-        incident = line.built
-        incident.reference = format_reference("INC", number)
-        incident.status = RecordStatus.SUBMITTED
-        incident.status_changed_at = now
-        incident.created_by = incident.updated_by = person
     for start in range(0, len(lines), CHUNK):
         chunk = lines[start : start + CHUNK]
-        casualties = [casualty for line in chunk for casualty in line.built_casualties]
-        for line, pk in zip(chunk, reserve_ids(Incident, len(chunk)), strict=True):
-            line.built.pk = line.record_id = pk
-            for casualty in line.built_casualties:
-                casualty.incident = line.built
-                casualty.created_by = casualty.updated_by = person
+        incidents, casualties = [], []
+        for line, pk, number in zip(chunk, reserve_ids(Incident, len(chunk)), numbers[start:], strict=False):
+            values, casualty_values = line.staged or (
+                column_values(line.built), [column_values(c) for c in line.built_casualties])  # fmt: skip
+            line.record_id = pk
+            incidents.append({**values, **stamped, "id": pk, "reference": format_reference("INC", number),
+                              "status": RecordStatus.SUBMITTED})  # fmt: skip
+            casualties += [{**c, **stamped, "incident_id": pk} for c in casualty_values]
         for casualty, pk in zip(casualties, reserve_ids(Casualty, len(casualties)), strict=True):
-            casualty.pk = pk
+            casualty["id"] = pk
         with inserts_recorded_in_bulk(Incident, Casualty):
-            copy_instances(Incident, [line.built for line in chunk])
-            copy_instances(Casualty, casualties)
-        bulk_insert_history(Incident, [line.record_id for line in chunk])
-        bulk_insert_history(Casualty, [casualty.pk for casualty in casualties])
+            copy_rows(Incident, incidents)
+            copy_rows(Casualty, casualties)
+        bulk_insert_history(Incident, [row["id"] for row in incidents])
+        bulk_insert_history(Casualty, [row["id"] for row in casualties])
         if progress is not None:
             progress(start + len(chunk), len(lines))
     statistics_changed(Incident)

@@ -8,21 +8,15 @@ otherwise it checks the file again, as it always may. Rows that update a record 
 again (their record may have changed).
 """
 
-import datetime
 import json
 from pathlib import Path
 
 from django.db import connection
-from django.db.models.expressions import DatabaseDefault
 
-from field.imports import Line
+from field.imports import Line, column_values
 from field.models import ImportRow
-from incidents.models import Casualty, Incident
 
 STAGED = "staged.jsonl"
-# Set by the write itself: never kept from the check.
-_WRITTEN_AT_WRITE = {"id", "reference", "status", "status_changed_at", "created_at", "updated_at", "created_by_id",
-                     "updated_by_id", "incident_id"}  # fmt: skip
 
 
 def reference_stamp() -> list[str]:
@@ -36,22 +30,6 @@ def reference_stamp() -> list[str]:
         return [str(part) for part in cursor.fetchone()]
 
 
-def _values(instance) -> dict:
-    found = {}
-    for field in instance._meta.concrete_fields:
-        if field.attname in _WRITTEN_AT_WRITE:
-            continue
-        value = getattr(instance, field.attname)
-        if isinstance(value, DatabaseDefault):
-            continue
-        if hasattr(field, "geom_type") and value is not None:
-            value = value.hexewkb.decode()
-        elif isinstance(value, datetime.date | datetime.time):
-            value = value.isoformat()
-        found[field.attname] = value
-    return found
-
-
 def stage(folder: Path, lines: list[Line]) -> None:
     """Keeps the accepted new incidents of a checked file (written whole, then renamed)."""
     partial = folder / f".{STAGED}.partial"
@@ -59,8 +37,8 @@ def stage(folder: Path, lines: list[Line]) -> None:
         out.write(json.dumps({"stamp": reference_stamp()}) + "\n")
         for line in lines:
             if line.action == ImportRow.Action.CREATE and line.built is not None:
-                staged = {"n": line.number, "e": line.external_id, "i": _values(line.built),
-                          "c": [_values(casualty) for casualty in line.built_casualties]}  # fmt: skip
+                staged = {"n": line.number, "e": line.external_id, "i": column_values(line.built),
+                          "c": [column_values(casualty) for casualty in line.built_casualties]}  # fmt: skip
                 out.write(json.dumps(staged) + "\n")
     partial.replace(folder / STAGED)
 
@@ -79,7 +57,6 @@ def staged_lines(folder: Path) -> list[Line] | None:
         for text in source:
             staged = json.loads(text)
             line = Line(staged["n"], {}, external_id=staged["e"], action=ImportRow.Action.CREATE)
-            line.built = Incident(**staged["i"])
-            line.built_casualties = [Casualty(**values) for values in staged["c"]]
+            line.staged = (staged["i"], staged["c"])
             lines.append(line)
     return lines

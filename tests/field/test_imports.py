@@ -323,3 +323,49 @@ def test_the_write_copies_what_the_check_built_unless_places_changed_since(partn
     assert again.status == RecordImport.Status.FAILED
     assert again.error == "The file is no longer kept here: send it again."
     assert Incident.objects.filter(organisation=partner_a).count() == 2
+
+
+@pytest.mark.parametrize("kind", ["gpkg", "shp"])
+def test_hazard_areas_from_a_geopackage_or_a_zipped_shapefile(partner_user, partner_a, tmp_path, kind):
+    import subprocess
+    import zipfile
+
+    collection = {"type": "FeatureCollection", "features": [
+        _feature(json.loads(square(MOPTI, 0.01).geojson), external_id="G-1", land_class="cha", evidence="direct",
+                 survey_date="2024-02-01", contamination_types="uxo"),
+        _feature(json.loads(square(GAO, 0.01).geojson), external_id="G-2", land_class="cha", evidence="direct",
+                 survey_date="2031-02-01", contamination_types="uxo"),
+    ]}  # fmt: skip
+    source = tmp_path / "zones.geojson"
+    source.write_text(json.dumps(collection))
+    if kind == "gpkg":
+        target = tmp_path / "zones.gpkg"
+        subprocess.run(["ogr2ogr", "-f", "GPKG", str(target), str(source)], check=True, capture_output=True)  # noqa: S603, S607
+        content, name = target.read_bytes(), "zones.gpkg"
+    else:
+        folder = tmp_path / "shp"
+        folder.mkdir()
+        command = ["ogr2ogr", "-f", "ESRI Shapefile", str(folder / "zones.shp"), str(source)]
+        subprocess.run(command, check=True, capture_output=True)  # noqa: S603
+        archive = tmp_path / "zones.zip"
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for part in folder.iterdir():
+                zipped.write(part, part.name)
+        content, name = archive.read_bytes(), "zones.zip"
+    # A shapefile cuts column names to 10 characters: a mapping names them again. A list is held as
+    # text ("uxo", or "uxo; improvised_ap_mines").
+    mapping = None
+    if kind == "shp":
+        mapping = ImportMapping.objects.create(name="zones-shp", record_type="hazard-areas", columns={
+            "external_i": "external_id", "survey_dat": "survey_date", "contaminat": "contamination_types"})  # fmt: skip
+    record_import = _start(partner_user, partner_a, content, name=name, record_type="hazard-areas", mapping=mapping)
+    assert record_import.status == RecordImport.Status.CHECKED, record_import.error
+    report = _report(record_import)
+    assert report[1] == ("create", {})
+    assert report[2][0] == "reject"
+    assert report[2][1]["survey_date"] == ["The date cannot be in the future."]
+    services.import_confirm(record_import=record_import, user=partner_user)
+    made = HazardArea.objects.get(external_id="G-1")
+    assert made.contamination_types == ["uxo"]
+    # The same polygon, to the last digits GDAL writes (its ring may start elsewhere).
+    assert made.geometry.sym_difference(square(MOPTI, 0.01)).area < 1e-12
