@@ -302,7 +302,7 @@ def submission_receive(
         raise PermissionDenied(_("Your account reports for no organisation."))
     existing = FieldSubmission.objects.filter(instance_id=instance_id).first()
     if existing is not None:
-        return Received(submission_attachments_add(submission=existing, files=files), created=False)
+        return Received(_more_files(existing, user, files), created=False)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -321,7 +321,7 @@ def submission_receive(
     if submission is None:
         # The same instance sent twice at once: the other request kept it.
         existing = FieldSubmission.objects.get(instance_id=instance_id)
-        return Received(submission_attachments_add(submission=existing, files=files), created=False)
+        return Received(_more_files(existing, user, files), created=False)
     return Received(submission, created=True)
 
 
@@ -406,6 +406,14 @@ def _attachments_write(submission_id: int, files: Iterable[tuple[str, Any]], *, 
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return written
+
+
+def _more_files(existing: FieldSubmission, user, files) -> FieldSubmission:
+    """Files sent again with a known instance join it only when they come from its sender: an
+    instance id is no password, and nobody else's photos may be slipped into a submission."""
+    if existing.user_id is not None and existing.user_id != getattr(user, "pk", None):
+        return existing
+    return submission_attachments_add(submission=existing, files=files)
 
 
 def submission_attachments_add(*, submission: FieldSubmission, files: Sequence[tuple[str, Any]]) -> FieldSubmission:

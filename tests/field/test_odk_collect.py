@@ -237,6 +237,23 @@ def test_a_large_submission_sent_in_parts_keeps_every_photo_and_one_record(clien
     assert Incident.all_objects.count() == 1
 
 
+def test_nobody_else_slips_files_into_a_kept_submission(client, partner_user, django_user_model, partner_a,
+                                                        attachment_root):  # fmt: skip
+    from accounts import roles
+
+    xml = _accident(form_build("accident_report").version, new_instance_id())
+    assert post_submission(client, PARTNER, submission_parts(xml, "1700000000000.jpg")).status_code == 201
+    other = member(django_user_model, "issa.hi", partner_a, roles.PARTNER_DATA_MANAGER)
+    other.set_password("Autre-Mot-2024!")
+    other.save()
+    # The same instance id, another sender: acknowledged, and nothing of it kept.
+    answer = post_submission(client, basic("issa.hi", "Autre-Mot-2024!"), submission_parts(xml, "1700000000009.jpg"))
+    assert answer.status_code == 202
+    submission = FieldSubmission.objects.get()
+    assert submission.attachments == ["1700000000000.jpg"]
+    assert sorted(p.name for p in (attachment_root / str(submission.pk)).iterdir()) == ["1700000000000.jpg"]
+
+
 def test_a_submission_breaking_rules_is_kept_with_every_error_and_makes_no_record(client, partner_user):
     instance_id = new_instance_id()
     xml = _accident(
