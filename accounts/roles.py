@@ -57,6 +57,9 @@ _IDENTITY_READ = {
 }
 
 
+# Field submissions as sent (field.models.FieldSubmission): those kept with errors are for a data
+# manager to read and report again; the admin shows a partner its own organisation's only.
+_FIELD_SUBMISSIONS = {"field.view_fieldsubmission"}
 # The capacity an Article 5 work plan assumes (reports.models.ClearanceCapacity): the authority's.
 _CAPACITY = {f"reports.{p}_clearancecapacity" for p in ("view", "add", "change", "delete")}
 
@@ -74,14 +77,14 @@ def role_permissions() -> dict[str, set[str]]:
             | {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
             # Organisations' own API request limits (accounts.models.ApiQuota).
             | {f"accounts.{p}_apiquota" for p in ("view", "add", "change", "delete")}
-            | _CAPACITY
+            | _CAPACITY | _FIELD_SUBMISSIONS
         ),
         IM_OFFICER: (
             _codes(("view", "add", "change", "delete"), records) | _READ_REFERENCE | _IDENTITY_WRITE
             | _IDENTITY_READ
             | {f"accounts.{p}" for p in ("submit_record", "approve_record", "reopen_record", "merge_record",
                                           "view_statistics")}
-            | _CAPACITY
+            | _CAPACITY | _FIELD_SUBMISSIONS
         ),
         OPERATIONS_OFFICER: (
             _codes(("view",), records) | _codes(("add", "change"), operations) | _READ_REFERENCE
@@ -93,7 +96,7 @@ def role_permissions() -> dict[str, set[str]]:
         ),
         PARTNER_DATA_MANAGER: (
             _codes(("view",), records) | _codes(("add", "change", "delete"), reports) | _READ_REFERENCE
-            | _IDENTITY_WRITE | {"accounts.submit_record", "accounts.view_statistics"}
+            | _IDENTITY_WRITE | {"accounts.submit_record", "accounts.view_statistics"} | _FIELD_SUBMISSIONS
         ),
         PARTNER_FIELD_USER: (
             _codes(("view",), records) | _codes(("add",), reports) | _READ_REFERENCE | _IDENTITY_WRITE

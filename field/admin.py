@@ -7,6 +7,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.selectors import user_organisation
+from core import policy
 from field.models import FieldSubmission, KoboSource
 from field.xlsforms import FORMS
 
@@ -32,6 +34,14 @@ class FieldSubmissionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        # A partner's data manager reads its own organisation's submissions; the authority all.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or policy.is_authority(request.user):
+            return queryset
+        organisation = user_organisation(request.user)
+        return queryset.filter(organisation=organisation) if organisation is not None else queryset.none()
 
     @admin.display(description=_("record"))
     def record(self, submission: FieldSubmission) -> str:

@@ -489,3 +489,28 @@ def test_the_admin_lists_submissions_kept_with_errors_read_only(client, partner_
         admin_client.post(f"/admin/field/fieldsubmission/{kept.pk}/change/", {"status": "accepted"}).status_code == 403
     )
     assert FieldSubmission.objects.get(pk=kept.pk).status == "rejected"
+
+
+def test_a_data_manager_reads_its_own_organisations_submissions_kept_with_errors(
+    client, partner_user, django_user_model, partner_b, officer
+):
+    from accounts import roles
+    from field.models import FieldSubmission as Submission
+
+    bad = _accident(form_build("accident_report").version, new_instance_id(), age1="130")
+    post_submission(client, PARTNER, submission_parts(bad))
+    ours = Submission.objects.get()
+    charlie = member(django_user_model, "charlie.drc", partner_b, roles.PARTNER_DATA_MANAGER)
+    theirs = Submission.objects.create(source="odk", instance_id="uuid:drc-1", form_id="accident_report",
+                                       organisation=partner_b, payload="<x/>", status="rejected",
+                                       errors={"location": ["Give the location."]})  # fmt: skip
+    for user, expected in ((partner_user, [ours.pk]), (charlie, [theirs.pk]), (officer, [theirs.pk, ours.pk])):
+        user.is_staff = True
+        user.save()
+        client.force_login(user)
+        listed = client.get("/admin/field/fieldsubmission/", {"status__exact": "rejected"})
+        assert listed.status_code == 200, user
+        assert sorted(s.pk for s in listed.context["cl"].result_list) == sorted(expected)
+    client.force_login(charlie)
+    # Another organisation's submission is not there for him.
+    assert client.get(f"/admin/field/fieldsubmission/{ours.pk}/change/").status_code == 302
