@@ -9,12 +9,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from core.exceptions import ApplicationError
 from core.forms import add_errors
-from field import services
+from core.pages import page_name_for
+from field import imports, services
 from field.forms import ImportForm
 from field.models import ImportRow, RecordImport
 
@@ -68,6 +69,10 @@ class ImportDetailView(LoginRequiredMixin, View):
         if action in ImportRow.Action.values:
             rows = rows.filter(action=action)
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        # Each written row links to its record's page.
+        name = page_name_for(imports.TYPES[record_import.record_type].model)
+        for row in page.object_list:
+            row.url = reverse(f"{name}-detail", args=[row.record_id]) if name and row.record_id else None
         context = {
             "record_import": record_import, "page_obj": page, "rows": page.object_list, "action": action,
             "query": urlencode({"action": action}) if action else "",
@@ -88,7 +93,9 @@ class ImportConfirmView(LoginRequiredMixin, View):
         else:
             if record_import.status == RecordImport.Status.IMPORTED:
                 written = record_import.to_create + record_import.to_update
-                messages.success(request, _("%(count)s records imported, as submitted.") % {"count": written})
+                message = ngettext("%(count)s record imported, as submitted.",
+                                   "%(count)s records imported, as submitted.", written)  # fmt: skip
+                messages.success(request, message % {"count": written})
             elif record_import.status == RecordImport.Status.FAILED:
                 messages.error(request, record_import.error)
         return HttpResponseRedirect(reverse("field:import", args=[record_import.pk]))

@@ -68,7 +68,10 @@ def test_a_data_manager_checks_reads_and_confirms_in_the_browser(page, live_serv
 
     page.click("form[action$='/confirm/'] [type=submit]")
     page.wait_for_selector("[data-status=imported]")
-    assert Incident.objects.get().external_id == "P-1"
+    made = Incident.objects.get()
+    assert made.external_id == "P-1"
+    # The written row links to its record's page.
+    assert page.locator(".import-rows a").get_attribute("href") == f"/incidents/{made.pk}/"
     screenshot("import-done-fr")
 
     from axe_playwright_python.sync_playwright import Axe
