@@ -27,6 +27,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.db.models.expressions import DatabaseDefault
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,9 +268,10 @@ def _related(model: type[models.Model], wanted: set[str]) -> dict[str, Any]:
         for locality in Locality.objects.filter(pcode__in=names):
             found[locality.pcode] = locality
         by_name: dict[str, list] = {}
-        lowered = {n.casefold(): n for n in names - set(found)}
-        for locality in Locality.objects.filter(name__in=list(names - set(found))):
-            by_name.setdefault(locality.name.casefold(), []).append(locality)
+        # Names as people write them: any case.
+        lowered = {n.lower(): n for n in names - set(found)}
+        for locality in Locality.objects.annotate(lowered=Lower("name")).filter(lowered__in=list(lowered)):
+            by_name.setdefault(locality.name.lower(), []).append(locality)
         for key, name in lowered.items():
             if key in by_name:
                 found[name] = by_name[key][0] if len(by_name[key]) == 1 else _AMBIGUOUS

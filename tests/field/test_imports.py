@@ -178,19 +178,25 @@ def test_a_mapping_renames_columns_and_translates_a_partners_codes_in_xlsx(partn
         name="hi-registre", record_type="incidents",
         columns={"Réf": "external_id", "Date": "incident_date", "Type": "incident_class",
                  "Engin": "device_category_reported", "Déclenchement": "how_activated", "Lon": "longitude",
-                 "Lat": "latitude", "Remarque": ""},
+                 "Lat": "latitude", "Remarque": "", "Village": "locality"},
         values={"device_category_reported": {"EEI-AP": "improvised_ap_mine", "MAV": "av_mine"},
                 "incident_class": {"EEI": "improvised"}, "how_activated": {"pied": "stepped_on"}},
     )  # fmt: skip
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Réf", "Date", "Type", "Engin", "Déclenchement", "Lon", "Lat", "Remarque"])
+    sheet.append(["Réf", "Date", "Type", "Engin", "Déclenchement", "Lon", "Lat", "Remarque", "Village"])
     import datetime
 
-    sheet.append(["R-1", datetime.datetime(2024, 5, 2), "EEI", "EEI-AP", "pied", MOPTI[0], MOPTI[1], "vu"])
-    sheet.append(["R-2", datetime.datetime(2024, 5, 3), "EEI", "XX-9", "pied", MOPTI[0], MOPTI[1], ""])
-    sheet.append([None] * 8)
-    sheet.append([17, "2024-05-04", "EEI", "MAV", "pied", GAO[0], GAO[1], None])
+    from reference.models import Locality
+    from reference.selectors import country_area
+
+    # A village named as the partner writes it, in another case: placed by its locality.
+    village = Locality.objects.filter(location__coveredby=country_area().geometry).order_by("pk").first()
+    sheet.append(["R-1", datetime.datetime(2024, 5, 2), "EEI", "EEI-AP", "pied", None, None, "vu",
+                  village.name.upper()])  # fmt: skip
+    sheet.append(["R-2", datetime.datetime(2024, 5, 3), "EEI", "XX-9", "pied", MOPTI[0], MOPTI[1], "", "Nulle-Part"])
+    sheet.append([None] * 9)
+    sheet.append([17, "2024-05-04", "EEI", "MAV", "pied", GAO[0], GAO[1], None, None])
     content = io.BytesIO()
     workbook.save(content)
     record_import = _start(partner_user, partner_a, content.getvalue(), name="registre.xlsx", mapping=mapping)
@@ -198,12 +204,14 @@ def test_a_mapping_renames_columns_and_translates_a_partners_codes_in_xlsx(partn
     assert report == {
         2: ("create", {}),
         3: ("reject", {"device_category_reported": ["“XX-9” has no mapping to our values in the mapping "
-                                                    "“hi-registre”."]}),
+                                                    "“hi-registre”."],
+                       "locality": ["No locality is known as “Nulle-Part”."]}),
         5: ("create", {}),
     }  # fmt: skip
     services.import_confirm(record_import=record_import, user=partner_user)
     made = Incident.objects.get(external_id="R-1")
     assert (str(made.incident_date), made.device_category_reported) == ("2024-05-02", "improvised_ap_mine")
+    assert (made.locality, made.location) == (village, village.location)
     # A number cell read as the partner wrote it.
     assert Incident.objects.filter(external_id="17").exists()
 
