@@ -1,6 +1,6 @@
 """What the benches share (imported after `django.setup()`; `make bench` runs only the benches):
-a run inside a transaction that is rolled back, the median time of a call, and a user of an
-organisation with one role."""
+a run inside a transaction that is rolled back, on the demo data or on a database of the bench's
+own, the median time of a call, and a user of an organisation with one role."""
 
 import statistics
 import time
@@ -20,6 +20,40 @@ def rolled_back(run, *args) -> None:
             raise Rollback
     except Rollback:
         pass
+
+
+def on_demo_data(run, *, description: str, rounds: int) -> None:
+    """A bench over the demo data already loaded: `--rounds N` (default `rounds`), then `run(rounds)`
+    rolled back."""
+    import argparse
+    import sys
+
+    from incidents.models import Incident
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    chosen = parser.parse_args().rounds
+    if not Incident.objects.exists():
+        sys.exit("No incidents: run `manage.py generate_demo_data --scale large` first.")
+    rolled_back(run, chosen)
+
+
+def on_own_database(name: str, run, *args, **settings) -> None:
+    """`run(*args)` on a database of the bench's own (`name`, made from template1 as the test
+    database is, migrated, dropped at the end), throttle counters in memory and `settings`
+    overridden: the national database and a running server are never touched."""
+    from django.db import connections
+    from django.test.utils import override_settings, setup_databases, teardown_databases
+
+    # The test settings Django filled in, with a name of our own.
+    connections["default"].settings_dict["TEST"]["NAME"] = name
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bench"}}
+    with override_settings(CACHES=memory, **settings):
+        created = setup_databases(verbosity=0, interactive=False)
+        try:
+            run(*args)
+        finally:
+            teardown_databases(created, verbosity=0)
 
 
 def timed(function, rounds: int, *, warm: bool = False) -> float:

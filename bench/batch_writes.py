@@ -24,12 +24,11 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from bench._support import member  # noqa: E402
+from bench._support import member, on_own_database  # noqa: E402
 from reference.models import Organisation  # noqa: E402
 
 RECORDS = 1000
@@ -109,17 +108,7 @@ def run() -> None:
 
 
 def main() -> None:
-    from django.db import connections
-
-    # The test settings Django filled in, with a name of our own.
-    connections["default"].settings_dict["TEST"]["NAME"] = DATABASE
-    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bench"}}
-    with override_settings(CACHES=memory):
-        created = setup_databases(verbosity=0, interactive=False)
-        try:
-            run()
-        finally:
-            teardown_databases(created, verbosity=0)
+    on_own_database(DATABASE, run)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,9 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import override_settings, setup_databases, teardown_databases  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from bench._support import member  # noqa: E402
+from bench._support import member, on_own_database  # noqa: E402
 from core.history import inserts_recorded_in_bulk  # noqa: E402
 from field import services  # noqa: E402
 from incidents.models import Casualty, Incident  # noqa: E402
@@ -125,19 +124,11 @@ def _copy_floor(content: bytes) -> tuple[float, float]:
 
 
 def main() -> None:
-    from django.db import connections
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    arguments = parser.parse_args()
-    connections["default"].settings_dict["TEST"]["NAME"] = DATABASE
-    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bench"}}
-    with tempfile.TemporaryDirectory() as folder, override_settings(CACHES=memory, IMPORT_ROOT=Path(folder)):
-        created = setup_databases(verbosity=0, interactive=False)
-        try:
-            run(arguments.rows)
-        finally:
-            teardown_databases(created, verbosity=0)
+    rows = parser.parse_args().rows
+    with tempfile.TemporaryDirectory() as folder:
+        on_own_database(DATABASE, run, rows, IMPORT_ROOT=Path(folder))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Run on a database holding demo data; the figures that matter come from the `larg
 makes are rolled back: the database is left as it was.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench._support import authority_and_partner, rolled_back, serving_in_process, timed  # noqa: E402
+from bench._support import authority_and_partner, on_demo_data, serving_in_process, timed  # noqa: E402
 from core import registry  # noqa: E402
 from core.selectors import scoped  # noqa: E402
 from gis import ogcapi  # noqa: E402
@@ -167,12 +166,7 @@ def run(rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    rounds = parser.parse_args().rounds
-    if not Incident.objects.exists():
-        sys.exit("No incidents: run `manage.py generate_demo_data --scale large` first.")
-    rolled_back(run, rounds)
+    on_demo_data(run, description=__doc__.splitlines()[0], rounds=7)
 
 
 if __name__ == "__main__":

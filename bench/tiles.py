@@ -14,7 +14,6 @@ Each tile is decoded and checked against its record count before it is timed. Th
 are rolled back: the database is left as it was.
 """
 
-import argparse
 import gzip
 import math
 import os
@@ -33,7 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench._support import authority_and_partner, rolled_back, serving_in_process, timed  # noqa: E402
+from bench._support import authority_and_partner, on_demo_data, serving_in_process, timed  # noqa: E402
 from gis import tiles  # noqa: E402
 from incidents.models import Incident  # noqa: E402
 
@@ -47,12 +46,7 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    rounds = parser.parse_args().rounds
-    if not Incident.objects.exists():
-        sys.exit("No incidents: run `manage.py generate_demo_data --scale large` first.")
-    rolled_back(run, rounds)
+    on_demo_data(run, description=__doc__.splitlines()[0], rounds=15)
 
 
 def run(rounds: int) -> None:

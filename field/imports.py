@@ -37,7 +37,7 @@ from core.exceptions import ApplicationError
 from core.geofiles import GeoFileError, read_geometry_text
 from core.history import bulk_insert_history, inserts_recorded_in_bulk, recorded
 from core.models import RecordStatus
-from core.services import format_reference
+from core.services import apply_fields, format_reference
 from core.statistics import statistics_changed
 from core.validation import relations_checked_in_sets
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_transition
@@ -455,8 +455,6 @@ def _unchanged(record: models.Model, data: dict) -> bool:
     """Whether writing `data` would leave the record as it is (a file imported again)."""
     probe = copy.copy(record)
     try:
-        from core.services import apply_fields
-
         apply_fields(probe, data, allowed={f.name for f in record._meta.concrete_fields})
     except ApplicationError:
         return False

@@ -17,12 +17,13 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from core import policy
+from core import policy, registry
 from core.db import side_connection
 from core.exceptions import ApplicationError
 from field import imports, imports_staging
 from field.imports_read import ImportFileError, file_format, read_rows
 from field.models import IMPORT_TYPES, ImportMapping, ImportRow, RecordImport
+from field.selectors import may_follow
 from reference.models import Organisation
 
 # Files up to this size are checked and written while the request waits; larger ones by a worker.
@@ -151,11 +152,6 @@ def _failed(record_import: RecordImport, message: str) -> RecordImport:
     return record_import
 
 
-def may_follow(user, record_import: RecordImport) -> bool:
-    """An import is its owner's (and a superuser's): its report quotes the file's rows."""
-    return getattr(user, "is_superuser", False) or record_import.owner_id == getattr(user, "pk", None)
-
-
 def import_confirm(*, record_import: RecordImport, user, inline: bool | None = None) -> RecordImport:
     """The owner confirms a checked import: its accepted rows are written, all or nothing."""
     if not may_follow(user, record_import):
@@ -272,8 +268,7 @@ def mapping_save(*, user, name: str, record_type: str, columns: dict, values: di
         problems["values"] = [_("Give an object of field names to objects of source values to our values.")]
     if problems:
         raise ApplicationError(_("The mapping is not valid."), errors=problems)
-    model = imports.TYPES[record_type].model
-    if not user.has_perm(f"{model._meta.app_label}.add_{model._meta.model_name}"):
+    if not user.has_perm(registry.by_slug(record_type).permission("add")):
         raise PermissionDenied(_("Your role does not report these records."))
     existing = ImportMapping.objects.filter(name=name).first()
     theirs = existing is not None and existing.organisation_id not in (None, getattr(organisation, "pk", None))

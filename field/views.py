@@ -18,6 +18,7 @@ from core.pages import page_name_for
 from field import imports, services
 from field.forms import ImportForm
 from field.models import ImportRow, RecordImport
+from field.selectors import import_of, imports_of
 
 ROWS_PER_PAGE = 50
 UNFINISHED = (RecordImport.Status.CHECKING, RecordImport.Status.IMPORTING)
@@ -48,15 +49,14 @@ class ImportListView(LoginRequiredMixin, View):
         return self._page(request, form, status=400)
 
     def _page(self, request, form, status=200):
-        imports = RecordImport.objects.filter(owner=request.user).select_related("organisation", "mapping")
-        page = Paginator(imports, 25).get_page(request.GET.get("page"))
+        page = Paginator(imports_of(request.user), 25).get_page(request.GET.get("page"))
         return render(request, self.template_name, {"form": form, "page_obj": page, "imports": page.object_list},
                       status=status)  # fmt: skip
 
 
 def _own(request, pk) -> RecordImport:
-    record_import = RecordImport.objects.select_related("organisation", "mapping").filter(pk=pk).first()
-    if record_import is None or not services.may_follow(request.user, record_import):
+    record_import = import_of(request.user, pk)
+    if record_import is None:
         raise Http404
     return record_import
 

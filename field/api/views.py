@@ -19,6 +19,7 @@ from field.api.serializers import (
     RecordImportSerializer,
 )
 from field.models import ImportMapping, ImportRow, RecordImport
+from field.selectors import import_of, imports_of
 from reference.models import Organisation
 
 
@@ -29,8 +30,8 @@ class ImportPagination(PageNumberPagination):
 
 
 def _own_import(request, pk) -> RecordImport:
-    record_import = RecordImport.objects.select_related("organisation", "mapping").filter(pk=pk).first()
-    if record_import is None or not services.may_follow(request.user, record_import):
+    record_import = import_of(request.user, pk)
+    if record_import is None:
         raise NotFound()
     return record_import
 
@@ -43,7 +44,7 @@ class ImportListView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RecordImport.objects.none()
-        return RecordImport.objects.filter(owner=self.request.user).select_related("organisation", "mapping")
+        return imports_of(self.request.user)
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},

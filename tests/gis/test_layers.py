@@ -24,19 +24,6 @@ COUNTRY = "-12.3,10.1,4.3,25.0"
 AROUND_MOPTI = "-4.3,14.4,-4.1,14.6"
 
 
-@pytest.fixture
-def charlie(django_user_model, partner_b):
-    """Partner B's data manager: should have no access to partner A's drafts."""
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Profile
-
-    user = django_user_model.objects.create_user("charlie.partner", password="pw-charlie-1")
-    Profile.objects.create(user=user, organisation=partner_b)
-    user.groups.add(Group.objects.get(name="partner_data_manager"))
-    return user
-
-
 def _incident(user, organisation, past, where=MOPTI):
     return incident_create(
         user=user,

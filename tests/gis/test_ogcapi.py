@@ -39,12 +39,6 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 
-@pytest.fixture
-def charlie(django_user_model, partner_b):
-    """Partner B's data manager: should have no access to partner A's drafts."""
-    return member(django_user_model, "charlie.partner", partner_b, roles.PARTNER_DATA_MANAGER)
-
-
 def _hazard(user, organisation, lon_lat=MOPTI, size=0.01, when=datetime.date(2024, 3, 15)) -> HazardArea:
     return hazard_area_create(user=user, organisation=organisation, data={
         "land_class": "cha", "geometry": square(lon_lat, size), "evidence": "direct", "survey_date": when,

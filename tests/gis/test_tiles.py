@@ -53,12 +53,6 @@ def demo(django_db_setup, django_db_blocker):
             demo_data_delete()
 
 
-@pytest.fixture
-def charlie(django_user_model, partner_b):
-    """Partner B's data manager: should have no access to partner A's drafts."""
-    return member(django_user_model, "charlie.partner", partner_b, roles.PARTNER_DATA_MANAGER)
-
-
 def tile_of(lon_lat, z: int) -> tuple[int, int]:
     """The tile holding a place at zoom z (the web map's tiling, EPSG:3857)."""
     lon, lat = lon_lat
