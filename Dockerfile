@@ -22,4 +22,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
 RUN useradd --system --uid 10001 mineaction && mkdir -p /app/var && chown mineaction /app/var
 USER mineaction
 EXPOSE 8000
-CMD ["gunicorn", "mineaction.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "mineaction.wsgi:application", "--bind", "0.0.0.0:8000"]

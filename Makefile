@@ -22,7 +22,7 @@ format:
 	$(PY) -m ruff format .
 
 bench: setup
-	@for f in bench/[!_]*.py; do [ -e "$$f" ] && $(PY) "$$f"; done; true
+	$(PY) bench/run.py
 
 # The committed OpenAPI description; a test fails when it drifts from the code.
 schema:

@@ -1,7 +1,10 @@
 """What the benches share (imported after `django.setup()`; `make bench` runs only the benches):
 a run inside a transaction that is rolled back, on the demo data or on a database of the bench's
-own, the median time of a call, and a user of an organisation with one role."""
+own, the times of a call, a measurement recorded for `bench/results.json`, and a user of an
+organisation with one role."""
 
+import json
+import os
 import statistics
 import time
 
@@ -56,8 +59,8 @@ def on_own_database(name: str, run, *args, **settings) -> None:
             teardown_databases(created, verbosity=0)
 
 
-def timed(function, rounds: int, *, warm: bool = False) -> float:
-    """Median seconds of one call (after one call to warm the caches, with `warm`)."""
+def sampled(function, rounds: int, *, warm: bool = False) -> list[float]:
+    """Seconds of each of `rounds` calls (after one call to warm the caches, with `warm`)."""
     if warm:
         function()
     samples = []
@@ -65,7 +68,41 @@ def timed(function, rounds: int, *, warm: bool = False) -> float:
         start = time.perf_counter()
         function()
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return samples
+
+
+def timed(function, rounds: int, *, warm: bool = False) -> float:
+    """Median seconds of one call (after one call to warm the caches, with `warm`)."""
+    return statistics.median(sampled(function, rounds, warm=warm))
+
+
+def _figures(value) -> dict:
+    samples = value if isinstance(value, list) else [value]
+    return {
+        "median_ms": round(statistics.median(samples) * 1000, 2),
+        "min_ms": round(min(samples) * 1000, 2),
+        "max_ms": round(max(samples) * 1000, 2),
+        "runs": len(samples),
+    }
+
+
+def record(group: str, case: str, ours, raw=None, *, target: float | None = None, **extra) -> None:
+    """One case for `make bench`'s table and bench/results.json (the file named by BENCH_RESULTS, one
+    JSON line a case): our times and the raw SQL's (seconds: one or a list of runs), the ratio of
+    the medians and the target it must not exceed; `extra` holds other figures (memory, rows/s)."""
+    line = {"scale": os.environ.get("BENCH_SCALE", ""), "group": group, "case": case, "ours": _figures(ours)}
+    if raw is not None:
+        line["raw"] = _figures(raw)
+        line["ratio"] = round(line["ours"]["median_ms"] / max(line["raw"]["median_ms"], 0.001), 3)
+    # The targets are for the national scale of data (`large`); smaller scales show how costs grow.
+    if target is not None and line["scale"] in ("", "large"):
+        line["target"] = target
+        line["holds"] = line.get("ratio", line["ours"]["median_ms"]) <= target
+    line.update(extra)
+    path = os.environ.get("BENCH_RESULTS")
+    if path:
+        with open(path, "a") as out:
+            out.write(json.dumps(line) + "\n")
 
 
 def member(username: str, organisation, role: str):

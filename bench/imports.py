@@ -29,7 +29,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from bench._support import member, on_own_database  # noqa: E402
+from bench._support import member, on_own_database, record  # noqa: E402
 from core.history import inserts_recorded_in_bulk  # noqa: E402
 from field import services  # noqa: E402
 from incidents.models import Casualty, Incident  # noqa: E402
@@ -90,6 +90,9 @@ def run(rows: int) -> None:
     print(f"  COPY of the written rows             {copy_rows:7.2f} s  ratio {(checked + written) / copy_rows:6.1f}x"
           f" (confirm alone {written / copy_rows:.1f}x)")  # fmt: skip
     print(f"  peak memory of the process (RSS)     {peak / 2**20:7.1f} MB")
+    record("import", f"{rows:,} incidents: dry run + confirm, against COPY of the written rows", checked + written,
+           copy_rows, rows_per_second=round(rows / (checked + written)), dry_run_s=round(checked, 2),
+           confirm_s=round(written, 2), peak_rss_mb=round(peak / 2**20))  # fmt: skip
 
 
 def _copy_floor(content: bytes) -> tuple[float, float]:

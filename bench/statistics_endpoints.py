@@ -12,6 +12,7 @@ per median (default 5). The requests run in a transaction that is rolled back.
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from django.db import connection  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from bench._support import member, rolled_back, serving_in_process, timed  # noqa: E402
+from bench._support import member, record, rolled_back, sampled, serving_in_process  # noqa: E402
 from incidents.models import Casualty  # noqa: E402
 from reference.models import Organisation  # noqa: E402
 from reports import summaries  # noqa: E402
@@ -146,9 +147,12 @@ def run(rounds: int) -> None:
         if answer["computed_from"] != "summary":
             sys.exit(f"{name}: answered from {answer['computed_from']}, not the summary")
         _check(answer, _raw(base_sql), name)
-        served = timed(lambda path=path: get(path), rounds, warm=True)
-        on_summary = timed(lambda sql=summary_sql: _raw(sql), rounds, warm=True)
-        on_base = timed(lambda sql=base_sql: _raw(sql), max(1, rounds // 2), warm=False)
+        served_runs = sampled(lambda path=path: get(path), rounds, warm=True)
+        summary_runs = sampled(lambda sql=summary_sql: _raw(sql), rounds, warm=True)
+        base_runs = sampled(lambda sql=base_sql: _raw(sql), max(1, rounds // 2), warm=False)
+        record("statistics", f"{name}: against the raw query on the summary", served_runs, summary_runs, target=1.5)
+        record("statistics", f"{name}: against the raw GROUP BY on the records", served_runs, base_runs, target=0.1)
+        served, on_summary, on_base = (statistics.median(r) for r in (served_runs, summary_runs, base_runs))
         print(
             f"{name:48} {served * 1000:8.1f}ms {on_summary * 1000:8.1f}ms {on_base * 1000:8.1f}ms "
             f"{served / on_summary:10.2f}× {served / on_base:10.3f}×"
@@ -164,8 +168,11 @@ def run(rounds: int) -> None:
     answer = get(path)
     assert answer["computed_from"] == "records"
     _check(answer, _raw(sql), "one organisation")
-    served = timed(lambda: get(path), max(1, rounds // 2), warm=True)
-    on_base = timed(lambda: _raw(sql), max(1, rounds // 2), warm=True)
+    served_runs = sampled(lambda: get(path), max(1, rounds // 2), warm=True)
+    base_runs = sampled(lambda: _raw(sql), max(1, rounds // 2), warm=True)
+    record("statistics", "casualties of one organisation by year: from the records (no summary serves it)",
+           served_runs, base_runs, target=1.5)  # fmt: skip
+    served, on_base = statistics.median(served_runs), statistics.median(base_runs)
     label = f"casualties of {organisation.acronym} by year (base tables)"
     print(f"{label:48} {served * 1000:8.1f}ms {'':>10} {on_base * 1000:8.1f}ms {'':>11} {served / on_base:10.3f}×")
 

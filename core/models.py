@@ -27,6 +27,8 @@ class TrackedModel(models.Model):
         related_name="+",
         verbose_name=_("created by"),
         editable=False,
+        # Accounts are deactivated, not deleted: no index read on every write for a rare delete.
+        db_index=False,
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,6 +38,7 @@ class TrackedModel(models.Model):
         related_name="+",
         verbose_name=_("updated by"),
         editable=False,
+        db_index=False,
     )
 
     class Meta:
@@ -79,7 +82,8 @@ class ReportedRecord(TrackedModel):
         help_text=_("Why the record was rejected or reopened."),
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True, editable=False)
-    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False, db_index=True)
+    # Not indexed: lists ask for the live records (nearly all of them), which no index serves.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     # Optimistic concurrency: every change raises the version; the API sends it as the ETag.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     # NULL rather than "": records sent without one must not collide in the unique constraint.

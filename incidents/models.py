@@ -55,7 +55,7 @@ class Incident(ReportedRecord):
         UNKNOWN = "unknown", _("Unknown")
 
     reference = models.CharField(_("reference code"), max_length=40, unique=True)
-    incident_class = models.CharField(_("class"), max_length=20, choices=IncidentClass.choices, db_index=True)
+    incident_class = models.CharField(_("class"), max_length=20, choices=IncidentClass.choices)
     incident_date = models.DateField(_("date"))
     date_precision = date_precision_field()
     incident_time = models.TimeField(_("time"), null=True, blank=True)
@@ -76,9 +76,10 @@ class Incident(ReportedRecord):
         related_name="incidents",
         verbose_name=_("administrative area"),
         editable=False,
+        db_index=False,  # incident_area_status_idx leads with it
     )
     device_category = models.CharField(
-        _("device category"), max_length=30, choices=OrdnanceCategory.choices, db_index=True, editable=False
+        _("device category"), max_length=30, choices=OrdnanceCategory.choices, editable=False
     )
     device_category_reported = models.CharField(
         _("device category as reported"), max_length=30, choices=OrdnanceCategory.choices
@@ -235,7 +236,7 @@ class Casualty(TrackedModel):
     )
     external_id = models.CharField(_("external identifier"), max_length=100, null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
     age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True, validators=[MaxValueValidator(120)])
     age_group = models.CharField(_("age group"), max_length=8, choices=AgeGroup.choices, default=AgeGroup.UNKNOWN)

@@ -22,8 +22,8 @@ trap stop INT TERM EXIT
 pids+=($!)
 "$VENV/bin/celery" -A mineaction beat --loglevel=INFO --pidfile= >var/beat.log 2>&1 &
 pids+=($!)
-"$VENV/bin/gunicorn" mineaction.wsgi:application --bind "127.0.0.1:$PORT" --workers 3 \
-  --timeout 120 --access-logfile - &
+"$VENV/bin/gunicorn" mineaction.wsgi:application --bind "127.0.0.1:$PORT" \
+  --access-logfile - &
 pids+=($!)
 
 for _ in $(seq 1 30); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 1; done

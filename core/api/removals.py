@@ -51,6 +51,7 @@ class RemovalPagination(RecordPagination):
     """Pages by number, or `?pagination=cursor`: oldest removal first, like the `updated_since` stream."""
 
     cursor_class = RemovalCursorPagination
+    list_cursor_class = RemovalCursorPagination
 
 
 class RemovalListView(ListAPIView):

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import user_organisation
 from core import policy, registry
-from core.api import bulk
+from core.api import bulk, reading
 from core.api.concurrency import check_if_match, check_version_read, etag, if_match_tags, not_modified
 from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
@@ -369,3 +369,16 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         everything = getattr(model, "all_objects", model.objects).all()
         queryset = records_visible(everything, self.request.user, entry=self.entry)
         return get_object_or_404(queryset, pk=pk)
+
+    # Last in the class: the name `list` would hide the built-in from the annotations above.
+    def list(self, request, *args, **kwargs):
+        """A page of records, read as values (core.api.reading) where the serializer allows."""
+        plan = reading.plan_for(self.get_serializer())
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        # The fields the pages are ordered by, for the cursor's position.
+        ordering = [name.lstrip("-") for name in queryset.query.order_by]
+        rows = reading.rows(plan, queryset, keep=tuple(ordering))
+        page = self.paginator.paginate_queryset(rows, request, view=self, counted=queryset)
+        return self.get_paginated_response(reading.represent(plan, page, user=request.user))

@@ -87,13 +87,39 @@ def test_a_partner_lists_approved_national_data_and_its_own_drafts(api_charlie, 
 
 
 def test_pages_of_100_up_to_1000(api_officer, incidents):
-    page = api_officer.get("/api/v1/incidents/?page_size=2").json()
-    assert (page["count"], len(page["results"])) == (4, 2)
-    assert "page=2" in page["next"]
+    whole = api_officer.get("/api/v1/incidents/?page_size=4").json()
+    assert (whole["count"], len(whole["results"]), whole["next"]) == (4, 4, None)
     assert len(api_officer.get("/api/v1/incidents/?page_size=5000").json()["results"]) == 4
     from core.api.pagination import RecordPagination
 
     assert (RecordPagination.page_size, RecordPagination.max_page_size) == (100, 1000)
+
+
+def test_a_list_longer_than_a_page_comes_by_cursor_in_its_own_order_never_counted(api_officer, incidents):
+    seen, url = [], "/api/v1/incidents/?page_size=3&ordering=-incident_date"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            body = api_officer.get(url).json()
+        # No count, and no OFFSET: a page deep in a million records costs what the first does.
+        assert body["count"] is None
+        assert not [q for q in queries if "COUNT(" in q["sql"] or "OFFSET" in q["sql"]]
+        seen += [r["id"] for r in body["results"]]
+        url = body["next"]
+        assert url is None or "cursor=" in url
+    by_date = sorted(incidents, key=lambda i: (i["incident_date"], i["id"]), reverse=True)
+    assert seen == [i["id"] for i in by_date]
+
+
+def test_numbered_pages_are_counted_on_request(api_officer, incidents):
+    page = api_officer.get("/api/v1/incidents/?page=2&page_size=3").json()
+    assert (page["count"], len(page["results"]), page["next"]) == (4, 1, None)
+    assert "page=" not in page["previous"]
+    first = api_officer.get(page["previous"]).json()
+    assert first["count"] is None
+    assert "cursor=" in first["next"]
+    assert api_officer.get("/api/v1/incidents/?page=1&page_size=3").json()["next"].endswith("page=2&page_size=3")
+    for bad in ("0", "x", "3", "99999999999"):
+        assert api_officer.get(f"/api/v1/incidents/?page={bad}&page_size=3").status_code == 404
 
 
 def test_cursor_pages_follow_the_order_of_changes(api_officer, incidents):

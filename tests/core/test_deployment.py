@@ -1,6 +1,7 @@
 """Docker cannot run here: these tests read the deployment files against the code instead."""
 
 import importlib
+import os
 import re
 import subprocess
 import sys
@@ -109,3 +110,38 @@ def test_settings_require_a_secret_key():
         check=False,
     )
     assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_web_workers_are_threaded_each_with_a_pool_of_one_connection_a_thread(monkeypatch):
+    import runpy
+
+    # What the file sets for gunicorn's workers stays out of this process's environment.
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["worker_class"] == "gthread"
+    assert config["threads"] >= 2
+    assert config["workers"] >= 2
+    script = (
+        "from django.conf import settings; import django; django.setup(); "
+        "from django.db import connection; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['OPTIONS']['pool']['max_size'], type(connection.pool).__name__, "
+        "d['OPTIONS']['options'])"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "mineaction.settings.production",
+        "SECRET_KEY": "x" * 50, "DJANGO_READ_DOT_ENV_FILE": "False", "ALLOWED_HOSTS": "example.org",
+        # What gunicorn.conf.py set for its workers.
+        "DATABASE_POOL_SIZE": os.environ["DATABASE_POOL_SIZE"],
+        "DATABASE_PARALLEL_WORKERS": os.environ["DATABASE_PARALLEL_WORKERS"],
+    }  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd="/")  # noqa: S603
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "0",
+        str(config["threads"]),
+        "ConnectionPool",
+        "-c",
+        "jit=off",
+        "-c",
+        "max_parallel_workers_per_gather=0",
+    ]

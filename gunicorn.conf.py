@@ -1,0 +1,18 @@
+"""How gunicorn serves the web application (it reads this file from the working directory).
+
+Threads rather than more processes: a request spends most of its time waiting for PostgreSQL, so a
+few threads a process keep both cores busy, and a long request (a statistics query over the base
+tables) holds one thread, never a whole process. Each process keeps a pool of one database
+connection per thread (DATABASE_POOL_SIZE, read by the settings), and plans its queries without
+parallel workers (DATABASE_PARALLEL_WORKERS). Measured in docs/performance.md."""
+
+import multiprocessing
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS") or multiprocessing.cpu_count() + 1)
+threads = int(os.environ.get("WEB_THREADS") or 4)
+timeout = 120
+# Set before the workers import the settings, whatever .env says for the other processes.
+os.environ["DATABASE_POOL_SIZE"] = str(threads)
+os.environ["DATABASE_PARALLEL_WORKERS"] = "0"
