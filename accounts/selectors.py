@@ -14,9 +14,21 @@ def user_organisation(user) -> Organisation | None:
         return None
     # Cached on the user object for the request: every scoped query needs it.
     if not hasattr(user, "_organisation_cache"):
-        profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
+        profile = user_profile(user)
         user._organisation_cache = profile.organisation if profile is not None else None
     return user._organisation_cache
+
+
+def user_profile(user):
+    """The user's profile with its organisation, in one query unless loaded with the user
+    (accounts.backends); None for an account without one."""
+    from accounts.models import Profile
+
+    cached = user._state.fields_cache
+    if "profile" not in cached:
+        # Loaded once per request, and kept where `user.profile` finds it.
+        cached["profile"] = Profile.objects.select_related("organisation").filter(user=user).first()
+    return cached["profile"]
 
 
 def is_authority(user) -> bool:

@@ -48,8 +48,10 @@ def database_url(name: str) -> str:
     return f"postgis://mineaction:mineaction@{SERVER}:5432/{name}"
 
 
-def psql(sql: str) -> None:
-    subprocess.run(["psql", "-h", SERVER, "-U", "postgres", "-qc", sql], check=True, capture_output=True)
+def psql(sql: str, database: str = "postgres") -> str:
+    done = subprocess.run(["psql", "-h", SERVER, "-U", "postgres", "-d", database, "-qAtc", sql], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return done.stdout
 
 
 def manage(env: dict, *args: str) -> float:
@@ -101,6 +103,8 @@ def fill(scale: str) -> dict:
     counts = json.loads(out.strip().splitlines()[-1])
     print(f"  generated in {generated:.0f} s, summaries built in {summaries:.0f} s: "
           + ", ".join(f"{t.split('_', 1)[1]} {n:,}" for t, n in counts.items()))  # fmt: skip
+    # Which indexes the benches use, from here on.
+    psql("SELECT pg_stat_reset()", DATABASE)
     return {"generate_s": round(generated, 1), "summaries_s": round(summaries, 1), "rows": counts}
 
 
@@ -163,6 +167,21 @@ def load(scale: str, results: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def index_use() -> dict:
+    """How many times the benches (requests, exports, load) read each index of the largest tables:
+    an index never read by any of them is a candidate to drop (docs/performance.md)."""
+    tables = ", ".join(f"'{t}'" for t in COUNTED)
+    # The statistics collector reports with a delay of up to a second.
+    time.sleep(2)
+    rows = psql(f"SELECT relname, indexrelname, idx_scan FROM pg_stat_user_indexes WHERE relname IN ({tables}) "
+                "ORDER BY relname, idx_scan DESC, indexrelname", DATABASE)  # fmt: skip
+    used: dict = {}
+    for line in rows.splitlines():
+        table, index, scans = line.split("|")
+        used.setdefault(table, {})[index] = int(scans)
+    return used
+
+
 def _wait_for(port: int) -> None:
     import socket
 
@@ -201,6 +220,7 @@ def main() -> None:
     started = time.perf_counter()
     results = Path(tempfile.mkstemp(prefix="bench-", suffix=".jsonl")[1])
     filled = {}
+    indexes = {}
     try:
         prepare_template()
         for scale in scales:
@@ -213,6 +233,7 @@ def main() -> None:
                 bench("exports.py", scale, results)
                 bench("imports.py", scale, results)
                 load(scale, results)
+                indexes = index_use()
     finally:
         if not options.keep:
             psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
@@ -228,6 +249,7 @@ def main() -> None:
         "scales": filled,
         "missed": [f"{c['scale']}: {c['case']}" for c in cases if c.get("holds") is False],
         "cases": cases,
+        "index_scans_large": indexes,
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     print(f"\n{len(cases)} cases in {duration / 60:.1f} minutes; {len(summary['missed'])} targets missed; "

@@ -8,7 +8,7 @@ the organisation they concern, not by every partner.
 
 from django.db.models import Q, QuerySet
 
-from accounts.selectors import is_authority, user_organisation
+from accounts.selectors import is_authority, user_organisation, user_profile
 from core import registry
 from core.models import RecordStatus
 
@@ -49,7 +49,7 @@ def user_regions(user) -> list[int]:
     """Ids of the areas an authority user is limited to, with their sub-areas, in every boundary
     version (records keep the version they were placed in); empty: the whole country."""
     if not hasattr(user, "_regions_cache"):
-        profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
+        profile = user_profile(user)
         ids: list[int] = []
         if profile is not None and not user.is_superuser:
             from core.filters import admin_area_ids

@@ -1,6 +1,9 @@
 """The shape every record type's API shares: scoped reads, service writes, idempotent
 creation by `external_id`, ETags and If-Match, GeoJSON lists."""
 
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -10,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -166,11 +169,31 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
 
     @extend_schema(parameters=[IF_NONE_MATCH])
     def retrieve(self, request, *args, **kwargs):
+        plan = reading.plan_for(self.get_serializer())
+        if plan is not None:
+            return self._retrieve_values(request, plan)
         record = self.get_object()
         if not_modified(request, record):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(record)})
         response = Response(self.get_serializer(record).data)
         response["ETag"] = etag(record)
+        return response
+
+    def _retrieve_values(self, request, plan) -> Response:
+        """One record read as values (core.api.reading), like a page of one."""
+        queryset = self.filter_queryset(self.get_queryset())
+        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        try:
+            found = list(reading.rows(plan, queryset.filter(**{self.lookup_field: key}), keep=("version",))[:1])
+        except (TypeError, ValueError, DjangoValidationError):
+            found = []
+        if not found:
+            raise NotFound()
+        version = SimpleNamespace(version=found[0]["version"])
+        if not_modified(request, version):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
+        response = Response(reading.represent(plan, found, user=request.user)[0])
+        response["ETag"] = etag(version)
         return response
 
     # --- writes ----------------------------------------------------------------------------
