@@ -1,28 +1,30 @@
-"""Django's account backend, with fewer queries on every request: a user logged in by session is
-loaded with the organisation it works for (every scoped read asks for it), and the permissions of
-the account and of its roles are read in one query instead of two."""
+"""Django's account backend, reading the permissions of the account and of its roles in one
+statement instead of two ORM queries: every API request asks for them (core.api.permissions)."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db import connection
+
+# The account's own permissions and its roles' in one statement (two indexed reads joined by a
+# UNION; an OR across both joins would read every permission), without building it in the ORM.
+PERMISSIONS = """
+SELECT t.app_label, p.codename FROM auth_permission p JOIN django_content_type t ON t.id = p.content_type_id
+WHERE p.id IN (SELECT permission_id FROM auth_user_user_permissions WHERE user_id = %(user)s
+               UNION SELECT g.permission_id FROM auth_group_permissions g
+               JOIN auth_user_groups u ON u.group_id = g.group_id WHERE u.user_id = %(user)s)
+"""
 
 
 class AccountBackend(ModelBackend):
-    def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("profile__organisation")
-        user = users.filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
-
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            names = ("content_type__app_label", "codename")
             if user_obj.is_superuser:
-                pairs = Permission.objects.values_list(*names)
+                pairs = Permission.objects.values_list("content_type__app_label", "codename")
             else:
-                # A UNION of two indexed reads: an OR across both joins would read every permission.
-                own = Permission.objects.filter(user=user_obj).order_by().values_list(*names)
-                pairs = own.union(Permission.objects.filter(group__user=user_obj).order_by().values_list(*names))
+                with connection.cursor() as cursor:
+                    cursor.execute(PERMISSIONS, {"user": user_obj.pk})
+                    pairs = cursor.fetchall()
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in pairs}
         return user_obj._perm_cache

@@ -20,14 +20,20 @@ def user_organisation(user) -> Organisation | None:
 
 
 def user_profile(user):
-    """The user's profile with its organisation, in one query unless loaded with the user
-    (accounts.backends); None for an account without one."""
+    """The user's profile with its organisation and the P-codes of the régions it is limited to
+    (`region_pcodes`), in one query; None for an account without one."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+    from django.db.models import Q
+
     from accounts.models import Profile
 
     cached = user._state.fields_cache
-    if "profile" not in cached:
+    profile = cached.get("profile")
+    if "profile" not in cached or (profile is not None and not hasattr(profile, "region_pcodes")):
         # Loaded once per request, and kept where `user.profile` finds it.
-        cached["profile"] = Profile.objects.select_related("organisation").filter(user=user).first()
+        regions = ArrayAgg("regions__pcode", filter=Q(regions__isnull=False), default=[], order_by="regions__pcode")
+        profiles = Profile.objects.select_related("organisation").annotate(region_pcodes=regions)
+        cached["profile"] = profiles.filter(user_id=user.pk).first()
     return cached["profile"]
 
 

@@ -108,10 +108,15 @@ def fill(scale: str) -> dict:
     return {"generate_s": round(generated, 1), "summaries_s": round(summaries, 1), "rows": counts}
 
 
+FAILED: list[str] = []
+
+
 def bench(script: str, scale: str, results: Path, *args: str, **extra: str) -> None:
+    """One bench; a bench that fails is reported at the end, and the others still run."""
     env = environment(DATABASE, BENCH_SCALE=scale, BENCH_RESULTS=str(results), **extra)
     print(f"-- {script} {' '.join(args)}", flush=True)
-    subprocess.run([PYTHON, f"bench/{script}", *args], cwd=ROOT, env=env, check=True)
+    if subprocess.run([PYTHON, f"bench/{script}", *args], cwd=ROOT, env=env, check=False).returncode:
+        FAILED.append(f"{scale}: {script}")
 
 
 def load(scale: str, results: Path) -> None:
@@ -248,12 +253,15 @@ def main() -> None:
         "duration_s": round(duration),
         "scales": filled,
         "missed": [f"{c['scale']}: {c['case']}" for c in cases if c.get("holds") is False],
+        "failed": FAILED,
         "cases": cases,
         "index_scans_large": indexes,
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     print(f"\n{len(cases)} cases in {duration / 60:.1f} minutes; {len(summary['missed'])} targets missed; "
           "bench/results.json written.")  # fmt: skip
+    if FAILED:
+        sys.exit("Benches that failed: " + ", ".join(FAILED))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def user_regions(user) -> list[int]:
         if profile is not None and not user.is_superuser:
             from core.filters import admin_area_ids
 
-            for pcode in profile.regions.values_list("pcode", flat=True):
+            for pcode in profile.region_pcodes:
                 ids += admin_area_ids(pcode)
         user._regions_cache = ids
     return user._regions_cache
