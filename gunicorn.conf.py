@@ -3,8 +3,7 @@
 Threads rather than more processes: a request spends most of its time waiting for PostgreSQL, so a
 few threads a process keep both cores busy, and a long request (a statistics query over the base
 tables) holds one thread, never a whole process. Each process keeps a pool of one database
-connection per thread (DATABASE_POOL_SIZE, read by the settings), and plans its queries without
-parallel workers (DATABASE_PARALLEL_WORKERS). Measured in docs/performance.md."""
+connection per thread (DATABASE_POOL_SIZE, read by the settings). Measured in docs/performance.md."""
 
 import multiprocessing
 import os
@@ -13,6 +12,8 @@ worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS") or multiprocessing.cpu_count() + 1)
 threads = int(os.environ.get("WEB_THREADS") or 4)
 timeout = 120
+# Behind the reverse proxy (or a script's session) a connection stays open between requests: longer
+# than a client's pause, so that the server never closes one as the client reuses it.
+keepalive = 30
 # Set before the workers import the settings, whatever .env says for the other processes.
 os.environ["DATABASE_POOL_SIZE"] = str(threads)
-os.environ["DATABASE_PARALLEL_WORKERS"] = "0"

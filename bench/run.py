@@ -32,12 +32,8 @@ DATABASE = "mineaction_bench"
 TEMPLATE = "mineaction_bench_base"
 SCALES = ("demo", "national", "large")
 ROUNDS = {"demo": 5, "national": 5, "large": 9}
-# Benches serving requests in process, and the extra settings of the service they stand for.
-IN_PROCESS = {
-    "lists.py": {"DATABASE_PARALLEL_WORKERS": "0"},
-    "statistics_endpoints.py": {},
-    "tiles.py": {"DATABASE_PARALLEL_WORKERS": "0"},
-}
+# Benches serving requests in process.
+IN_PROCESS = ("lists.py", "statistics_endpoints.py", "tiles.py")
 COUNTED = ("incidents_incident", "incidents_casualty", "hazards_hazardarea", "hazards_landreleaseactivity")
 LOAD_PORT = 8127
 LOAD_CLIENTS = 50
@@ -232,8 +228,8 @@ def main() -> None:
             section(f"scale {scale}")
             filled[scale] = fill(scale)
             rounds = str(ROUNDS[scale])
-            for script, extra in IN_PROCESS.items():
-                bench(script, scale, results, "--rounds", rounds, **extra)
+            for script in IN_PROCESS:
+                bench(script, scale, results, "--rounds", rounds)
             if scale == "large":
                 bench("exports.py", scale, results)
                 bench("imports.py", scale, results)

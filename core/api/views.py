@@ -26,6 +26,7 @@ from core.api.concurrency import check_if_match, check_version_read, etag, if_ma
 from core.api.permissions import RolePermissions
 from core.api.renderers import GeoJSONErrorsAsJSON, GeoJSONRenderer
 from core.api.serializers import TRANSITION_REQUEST, HistoryEventSerializer
+from core.db import without_parallel_workers
 from core.history import record_history_for, recorded
 from core.selectors import records_visible
 from core.services import clean_text, external_id_lock
@@ -403,5 +404,7 @@ class RecordViewSet(GeoJSONErrorsAsJSON, viewsets.ModelViewSet):
         # The fields the pages are ordered by, for the cursor's position.
         ordering = [name.lstrip("-") for name in queryset.query.order_by]
         rows = reading.rows(plan, queryset, keep=tuple(ordering))
-        page = self.paginator.paginate_queryset(rows, request, view=self, counted=queryset)
-        return self.get_paginated_response(reading.represent(plan, page, user=request.user))
+        with without_parallel_workers():
+            page = self.paginator.paginate_queryset(rows, request, view=self, counted=queryset)
+            data = reading.represent(plan, page, user=request.user)
+        return self.get_paginated_response(data)

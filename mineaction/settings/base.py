@@ -139,12 +139,6 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostGIS functions declare high costs, so PostgreSQL JIT-compiles queries that run in
 # milliseconds: compiling took 1.7 of 2.2 s of the map's national box of a million incidents.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-# Parallel plans start workers (10-160 ms here) to save less on a web request's short queries, and
-# then take both cores from other requests: the web service plans without them (gunicorn.conf.py
-# sets 0); the Celery worker's summaries and exports keep PostgreSQL's default.
-DATABASE_PARALLEL_WORKERS = env.int("DATABASE_PARALLEL_WORKERS", default=-1)
-if DATABASE_PARALLEL_WORKERS >= 0:
-    DATABASES["default"]["OPTIONS"]["options"] += f" -c max_parallel_workers_per_gather={DATABASE_PARALLEL_WORKERS}"
 # A pool of open connections per process (psycopg_pool), for the web service: gunicorn.conf.py sets
 # one connection per thread. A request then takes a connection already open, checked first (a
 # restarted PostgreSQL costs no error), instead of opening one. Celery's forked workers keep
