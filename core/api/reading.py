@@ -1,17 +1,18 @@
-"""A page of a list represented from `.values()` rows rather than model instances: the same fields,
-converted by the serializer's own fields, with geometries written by PostGIS (`AsGeoJSON`) and nested
-lists (an incident's casualties) read in one query each.
+"""A page of a list, or one record, represented from `.values()` rows rather than model instances:
+the same fields, written by the serializer's own fields, geometries by PostGIS (`AsGeoJSON`), and
+nested lists (an incident's casualties) as one JSON array a record built by PostgreSQL.
 
-Building a model instance, then walking DRF's serializer over it, costs about a millisecond a record
+Building a model instance, then walking DRF's serializer over it, cost about a millisecond a record
 with its nested rows, and a région's polygon was loaded to print its P-code; this costs a tenth of
 that. A serializer with a field this cannot read (a method field, a nested object) is served by DRF
-as before (`plan_for` answers None). `tests/api/test_list_reading.py` holds every record type's list
-equal to its serializer's output."""
+as before (`plan_for` answers None). `tests/api/test_list_reading.py` holds every record type's
+lists and details equal to what its serializer writes from the model instance."""
 
 import json
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.utils.encoding import is_protected_type
 from rest_framework import ISO_8601, relations, serializers
@@ -47,10 +48,6 @@ class Plan:
     # Where the organisation that wrote the record is (its own, or its parent's: a casualty's incident).
     reporter: str = "organisation_id"
 
-    @property
-    def lookups(self) -> list[str]:
-        return [c.lookup for c in self.columns]
-
 
 @dataclass(frozen=True)
 class Nested:
@@ -67,7 +64,7 @@ class Nested:
 def _concrete(model, path: str) -> models.Field | None:
     try:
         found = model._meta.get_field(path)
-    except Exception:
+    except FieldDoesNotExist:
         return None
     return found if getattr(found, "concrete", False) else None
 
