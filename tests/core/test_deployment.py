@@ -138,3 +138,32 @@ def test_web_workers_are_threaded_each_with_a_pool_of_one_connection_a_thread(mo
     assert result.stdout.split() == ["0", str(config["threads"]), "ConnectionPool", "-c", "jit=off"]
     # Longer than a client's pause between requests: the server never closes a connection being reused.
     assert config["keepalive"] > 3
+
+
+def _env_example() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_no_service_is_pointed_at_itself_by_a_url_from_the_env_example(name):
+    """Each app service's environment as compose renders it (`.env` made from .env.example, then the
+    service's own `environment`): every URL names a compose service or a host outside, never
+    127.0.0.1 or localhost, which inside a container is the container itself."""
+    from urllib.parse import urlsplit
+
+    service = COMPOSE["services"][name]
+    rendered = {**_env_example(), **{k: str(v) for k, v in service["environment"].items()}}
+    hosts = {}
+    for variable, value in rendered.items():
+        if "://" in value:
+            hosts[variable] = urlsplit(value.replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "x")).hostname
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"} <= set(hosts)
+    local = {variable: host for variable, host in hosts.items() if host in ("127.0.0.1", "localhost", "::1")}
+    assert not local, f"{name}: {local} point at the container itself"
+    internal = {host for host in hosts.values() if host and "." not in host}
+    assert internal <= set(COMPOSE["services"]), internal
