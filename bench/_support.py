@@ -86,10 +86,11 @@ def _figures(value) -> dict:
     }
 
 
-def record(group: str, case: str, ours, raw=None, *, target: float | None = None, **extra) -> None:
+def record(group: str, case: str, ours, raw=None, *, target: float | None = None, **extra) -> tuple:
     """One case for `make bench`'s table and bench/results.json (the file named by BENCH_RESULTS, one
     JSON line a case): our times and the raw SQL's (seconds: one or a list of runs), the ratio of
-    the medians and the target it must not exceed; `extra` holds other figures (memory, rows/s)."""
+    the medians and the target it must not exceed; `extra` holds other figures (memory, rows/s).
+    Answers the two medians in seconds (None for no raw), for the bench's own table."""
     line = {"scale": os.environ.get("BENCH_SCALE", ""), "group": group, "case": case, "ours": _figures(ours)}
     if raw is not None:
         line["raw"] = _figures(raw)
@@ -103,6 +104,7 @@ def record(group: str, case: str, ours, raw=None, *, target: float | None = None
     if path:
         with open(path, "a") as out:
             out.write(json.dumps(line) + "\n")
+    return line["ours"]["median_ms"] / 1000, line["raw"]["median_ms"] / 1000 if raw is not None else None
 
 
 def member(username: str, organisation, role: str):

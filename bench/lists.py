@@ -62,10 +62,15 @@ FIELDS = {
 GEOMETRY = {"incidents": "location", "hazard-areas": "geometry"}
 
 
+def _scoped(resource: str, user) -> tuple[str, str, list]:
+    """The table and the WHERE the code writes for what the user may read, the table named `i`."""
+    table, where, params = scope_condition(resource, user)
+    return table, where.replace(f'"{table}".', "i."), params
+
+
 def raw_page(resource: str, user, *, box: bool, after: tuple | None, geojson: bool) -> tuple[str, list]:
     """The page as one JSON text, built by PostgreSQL alone."""
-    table, where, params = scope_condition(resource, user)
-    where = where.replace(f'"{table}".', "i.")
+    table, where, params = _scoped(resource, user)
     if box:
         where += f" AND i.{GEOMETRY[resource]} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
         params = [*params, *BOX]
@@ -144,16 +149,14 @@ def run(rounds: int) -> None:
                     raw = sampled(lambda sql=sql, params=params: _raw(sql, params), rounds, warm=True)
                     where = "deep (50,000 on)" if after else "bbox" if box else "first"
                     case = f"{who}: {resource} {'GeoJSON' if geojson else 'JSON'}, page of 100, {where}"
-                    record("lists", case, ours, raw, target=3.0)
-                    _print(case, ours, raw)
+                    _print(case, *record("lists", case, ours, raw, target=3.0))
         incident = Incident.objects.filter(casualties__isnull=False).order_by("-id").first()
         _detail(client, who, incident, user, rounds)
 
 
 def _detail(client, who: str, incident, user, rounds: int) -> None:
     url = f"/api/v1/incidents/{incident.pk}/"
-    table, where, params = scope_condition("incidents", user)
-    where = where.replace(f'"{table}".', "i.")
+    table, where, params = _scoped("incidents", user)
     sql = (
         f"SELECT row_to_json(r)::text FROM (SELECT {FIELDS['incidents']} FROM {table} i JOIN reference_organisation o "
         "ON o.id = i.organisation_id LEFT JOIN reference_administrativearea a ON a.id = i.admin_area_id "
@@ -164,14 +167,10 @@ def _detail(client, who: str, incident, user, rounds: int) -> None:
     ours = sampled(lambda: client.get(url).content, rounds * 3, warm=True)
     raw = sampled(lambda: _raw(sql, [*params, incident.pk]), rounds * 3, warm=True)
     case = f"{who}: incident detail with {incident.casualties.count()} casualties (p50 ≤ 20 ms)"
-    record("detail", case, ours, raw, target=None, p50_target_ms=20)
-    _print(case, ours, raw)
+    _print(case, *record("detail", case, ours, raw, target=None, p50_target_ms=20))
 
 
-def _print(case: str, ours: list[float], raw: list[float]) -> None:
-    import statistics
-
-    a, b = statistics.median(ours), statistics.median(raw)
+def _print(case: str, a: float, b: float) -> None:
     print(f"  {case:<70} {a * 1000:8.1f}ms {b * 1000:8.1f}ms {a / b:6.2f}×")
 
 

@@ -17,7 +17,6 @@ are rolled back: the database is left as it was.
 import gzip
 import math
 import os
-import statistics
 import sys
 from pathlib import Path
 
@@ -119,12 +118,11 @@ def measure(client, user, who: str, layer: str, z: int, rounds: int) -> None:
 
     endpoint_runs = sampled(get, rounds, warm=True)
     alone_runs = sampled(raw(draw), rounds, warm=True)
-    record("tiles", f"{who}: {layer} z{z}{' cells' if grouped else ''}, {tile.records:,} records", endpoint_runs,
-           alone_runs, target=1.5)  # fmt: skip
-    endpoint, alone = statistics.median(endpoint_runs), statistics.median(alone_runs)
+    kind = " cells" if grouped else ""
+    case = f"{who}: {layer} z{z}{kind}, {tile.records:,} records"
+    endpoint, alone = record("tiles", case, endpoint_runs, alone_runs, target=1.5)
     not_modified = timed(unchanged, rounds, warm=True)
     version_alone = timed(raw(version), rounds, warm=True)
-    kind = " cells" if grouped else ""
     print(
         f"  {who:<18} {layer:<13} {f'{z}/{x}/{y}':<14} {endpoint * 1000:7.1f}ms {alone * 1000:7.1f}ms "
         f"{endpoint / alone:5.2f}× {not_modified * 1000:6.1f}ms {version_alone * 1000:6.1f}ms {tile.records:>8,} "
