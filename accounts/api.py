@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.authentication import token_expired, token_expires
 from accounts.selectors import user_organisation
 from core.api.parsers import JSONParser
 
@@ -26,6 +27,7 @@ TOKEN_RESPONSE = inline_serializer(
     {
         "token": serializers.CharField(),
         "created": serializers.DateTimeField(),
+        "expires": serializers.DateTimeField(),
         "username": serializers.CharField(),
         "organisation": serializers.CharField(allow_null=True),
     },
@@ -35,6 +37,7 @@ TOKEN_INFO = inline_serializer(
     {
         "has_token": serializers.BooleanField(),
         "created": serializers.DateTimeField(allow_null=True),
+        "expires": serializers.DateTimeField(allow_null=True),
         "username": serializers.CharField(),
         "organisation": serializers.CharField(allow_null=True),
     },
@@ -63,7 +66,8 @@ class TokenView(APIView):
 
     @extend_schema(request=CredentialsSerializer, responses={200: TOKEN_RESPONSE, 201: TOKEN_RESPONSE}, auth=[])
     def post(self, request):
-        """Your token, from your user name and password: the existing one, or a new one (201)."""
+        """Your token, from your user name and password: the existing one, or a new one (201) if you
+        had none or yours expired (`expires`)."""
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         # Django's request, so that django-axes counts failures here too and its middleware answers
@@ -72,9 +76,14 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("Wrong user name or password."))
         token, created = Token.objects.get_or_create(user=user)
+        if not created and token_expired(token):
+            # An expired key is replaced, never handed out again.
+            token.delete()
+            token, created = Token.objects.create(user=user), True
         body = {
             "token": token.key,
             "created": token.created,
+            "expires": token_expires(token),
             "username": user.get_username(),
             "organisation": self._organisation(user),
         }
@@ -82,12 +91,13 @@ class TokenView(APIView):
 
     @extend_schema(responses=TOKEN_INFO)
     def get(self, request):
-        """Whether you hold a token, and since when (the key itself is not shown again)."""
+        """Whether you hold a token, since when and until when (the key itself is not shown again)."""
         token = Token.objects.filter(user=request.user).first()
         return Response(
             {
                 "has_token": token is not None,
                 "created": token.created if token else None,
+                "expires": token_expires(token) if token else None,
                 "username": request.user.get_username(),
                 "organisation": self._organisation(request.user),
             }
