@@ -3,11 +3,15 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.forms import AdminLoginForm
 from core.views import healthz
 
 admin.site.site_header = _("Mine Action IMS: national database")
 admin.site.site_title = _("Mine Action IMS")
 admin.site.index_title = _("National mine action database")
+# The admin's login asks for the second factor too (accounts.second_factor).
+admin.site.login_form = AdminLoginForm
+admin.site.login_template = "admin/login_second_factor.html"
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),

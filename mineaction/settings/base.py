@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rest_framework.authtoken",
+    # An optional second factor (TOTP) for the authority's staff (accounts.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "pgtrigger",
     "pghistory",
@@ -244,6 +247,9 @@ BROKER_VISIBILITY_TIMEOUT = int(env.str("CELERY_VISIBILITY_TIMEOUT", default="")
 if BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
+
+# The name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = "Mine Action IMS"
 
 # Days an API token opens the API after it was issued (accounts.authentication).
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
