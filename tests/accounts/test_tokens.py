@@ -100,3 +100,32 @@ def test_the_token_lifetime_is_checked_at_start_up(monkeypatch):
     )
     assert run.returncode != 0
     assert "API_TOKEN_DAYS must be at least 1" in run.stderr
+
+
+@pytest.mark.parametrize("door", ["page", "admin", "model"])
+def test_a_new_password_revokes_the_token(client, amadou, django_user_model, door):
+    key = _obtain(amadou).json()["token"]
+    amadou.last_login = timezone.now()
+    amadou.save(update_fields=["last_login"])
+    assert Token.objects.filter(key=key).exists()
+    new_password = "Sahel-Mopti-2026-long"
+    if door == "page":
+        client.force_login(amadou)
+        changed = client.post(
+            "/accounts/password_change/",
+            {"old_password": "pw-amadou-42", "new_password1": new_password, "new_password2": new_password},
+        )
+        assert changed.status_code == 302
+    elif door == "admin":
+        root = django_user_model.objects.create_superuser("root", password="x")
+        client.force_login(root)
+        changed = client.post(
+            f"/admin/auth/user/{amadou.pk}/password/",
+            {"password1": new_password, "password2": new_password, "usable_password": "true"},
+        )
+        assert changed.status_code == 302
+    else:
+        amadou.set_password(new_password)
+        amadou.save()
+    assert not Token.objects.filter(key=key).exists()
+    assert _client(key).get(DOORS[0]).status_code == 401
