@@ -14,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+class _SecretFiles(environ.FileAwareMapping):
+    """`NAME_FILE` (a Docker or Kubernetes secret mounted as a file) gives NAME's value, without the
+    file's final newline; otherwise NAME as usual."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(f"{key}_FILE") else value
+
+
 env = environ.Env()
+env.ENVIRON = _SecretFiles()
 # A local `.env` is a convenience for `make run`; real deployments pass the environment.
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
     env.read_env(BASE_DIR / ".env", overwrite=False)
