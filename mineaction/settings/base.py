@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "pghistory.admin",
     # Locks an account or an address after repeated failed logins, on every login form.
     "axes",
+    # The Content-Security-Policy header of every answer (CONTENT_SECURITY_POLICY below).
+    "csp",
     "core",
     "accounts",
     "reference",
@@ -101,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,9 +171,12 @@ if DATABASE_POOL_SIZE:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every door that sets a password (admin, password change page, createsuperuser, changepassword,
+# ensure_superuser) asks these; 12 characters at least, as the national authority's accounts read
+# casualty identities.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -225,6 +231,45 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 # the map draws only the boundaries, hazards and incidents of our own database (works offline).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+
+
+def _tile_source(url: str) -> list[str]:
+    # The origin of the tile URL for img-src; a {a-c} subdomain template becomes CSP's leftmost wildcard.
+    if not url:
+        return []
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    labels = host.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if scheme not in {"http", "https"} or not host or "{" in ".".join(labels):
+        raise ImproperlyConfigured(
+            "MAP_TILE_URL must be an http(s) URL whose host is fixed, or templated only in its first label "
+            f"(https://{{a-c}}.tile.example.org/{{z}}/{{x}}/{{y}}.png), not {url!r}"
+        )
+    return [f"{scheme}://{'.'.join(labels)}"]
+
+
+# No inline script anywhere: every page's script is a static file, and the data a page hands its
+# script is JSON (`json_script`), which the browser never runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Style attributes and <style> blocks stay allowed: the map legend's swatches take their colour
+        # from the layer configuration, a few pages and Swagger UI's page carry a <style> block, and
+        # OpenLayers and Chart.js size their elements with inline styles. A style cannot run script.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # data: for the small SVG icons the admin's and Swagger UI's style sheets embed.
+        "img-src": ["'self'", "data:", *_tile_source(MAP_TILE_URL)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
