@@ -23,6 +23,12 @@ def no_lockouts_left_over():
     AccessAttempt.objects.all().delete()
 
 
+@pytest.fixture(autouse=True)
+def in_english(client):
+    # Messages are compared in English; pages answer in French without the header.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def _code(device: TOTPDevice, *, fresh: bool = True) -> str:
     if fresh:
         # django-otp accepts each time step once and waits longer after each wrong code; a test
