@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from core import policy, registry
+from core import outbox, policy, registry
 from core.db import side_connection
 from core.exceptions import ApplicationError
 from field import imports, imports_staging
@@ -67,7 +67,7 @@ def import_start(
     else:
         from field.import_tasks import import_check_run
 
-        transaction.on_commit(lambda: import_check_run.delay(record_import.pk))
+        outbox.enqueue(import_check_run, args=[record_import.pk])
     record_import.refresh_from_db()
     return record_import
 
@@ -110,6 +110,9 @@ def import_check(*, record_import_id: int, user=None) -> RecordImport:
     """The dry run: every row's fate (create, update, unchanged, reject and why), saved as the
     import's report; the records themselves are not saved."""
     record_import = RecordImport.objects.select_related("organisation", "mapping").get(pk=record_import_id)
+    # Checked already (or confirmed since): a task delivered again changes nothing.
+    if record_import.status != RecordImport.Status.CHECKING:
+        return record_import
     user = user or record_import.owner
     with translation.override(record_import.language or settings.LANGUAGE_CODE):
         try:
@@ -173,7 +176,7 @@ def import_confirm(*, record_import: RecordImport, user, inline: bool | None = N
     else:
         from field.import_tasks import import_write_run
 
-        transaction.on_commit(lambda: import_write_run.delay(record_import.pk))
+        outbox.enqueue(import_write_run, args=[record_import.pk])
     record_import.refresh_from_db()
     return record_import
 
