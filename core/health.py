@@ -33,7 +33,8 @@ def _broker_connection(**timeouts):
 def broker_status(*, timeout: float = 2.0) -> dict[str, Any]:
     try:
         with _broker_connection() as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
+            # One attempt: a retry would sleep 2 s first.
+            conn.ensure_connection(max_retries=0, timeout=timeout)
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}".strip()}
     return {"ok": True}
