@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.selectors import is_authority
 from assistance.api.statistics import AssistanceStatisticsView
 from assistance.models import AssistanceService, Survivor
-from core import registry
+from core import outbox, registry
 from core.api.statistics import StatisticsView
 from core.dates import PeriodEnd
 from core.models import RecordStatus
@@ -266,17 +266,19 @@ def refresh_due(*, everything: bool = False) -> list[str]:
 
 def summaries_changed(changed: set) -> None:
     """After a commit that wrote records (core.statistics.on_statistics_change): the summaries
-    concerned are marked changed in PostgreSQL, then a refresh is queued. When the queue is
-    unreachable, the mark stays and the schedule's next run refreshes them."""
+    concerned are marked changed in PostgreSQL and their refresh queued through the outbox, in one
+    transaction. When the broker is unreachable the refresh waits in the outbox, and the
+    schedule's catch-up (`refresh_due`) refreshes them too."""
     changed.discard(tables.SummaryState)
     names = summaries_of(changed) if changed else []
     if not names:
         return
     now = timezone.now()
-    tables.SummaryState.objects.filter(name__in=names).update(changed_at=now)
     from reports.tasks import summaries_refresh
 
-    summaries_refresh.apply_async(kwargs={"names": names, "requested_at": now.isoformat()})
+    with transaction.atomic():
+        tables.SummaryState.objects.filter(name__in=names).update(changed_at=now)
+        outbox.enqueue(summaries_refresh, kwargs={"names": names, "requested_at": now.isoformat()})
 
 
 # --- Reading ----------------------------------------------------------------------------------

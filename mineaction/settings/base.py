@@ -340,10 +340,11 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-# Throttling counts requests across every web process: the cache lives in Redis.
+# Throttling counts requests across every web process: the cache lives in Redis. Unreachable,
+# it fails open (core.cache): a read is a miss, a write is skipped, no request fails for it.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/1"),
         "KEY_PREFIX": "mineaction",
     }
