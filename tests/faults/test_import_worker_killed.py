@@ -13,7 +13,7 @@ from incidents.models import Casualty, Incident
 from mineaction.celery import app as celery_app
 from tests.workers import Deadline, kill, start_worker, unacked_tasks, worker_environment
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
 # Over the 1 MB that field.services checks and writes in the request: a worker does both.
 ROWS = 12_000
