@@ -417,15 +417,7 @@ def backup_restore(*, folder: Path, overwrite: bool = False, log: Log = print) -
         held = _records(conn)
         stored = {name: len(_files_under(roots[name])) for name in manifest["files"]}
         if not overwrite and (held or any(stored.values())):
-            found = [
-                f"{table} ({rows} row{'s' if rows > 1 else ''})"
-                for table, rows in sorted(held.items(), key=lambda i: -i[1])[:5]
-            ]
-            found += [f"{name} ({count} file{'s' if count > 1 else ''})" for name, count in stored.items() if count]
-            raise BackupError(
-                f"Database {database.name} or the file folders already hold records: {', '.join(found)}"
-                f"{', …' if len(held) > 5 else ''}. Nothing was restored; to replace them, say so (--overwrite)."
-            )
+            raise BackupError(_refusal(database.name, held, stored))
         _check_extensions(conn, dumped["extensions"])
 
     with tempfile.TemporaryDirectory() as work:
@@ -455,6 +447,21 @@ def backup_restore(*, folder: Path, overwrite: bool = False, log: Log = print) -
     _figures_changed()
     tables = dumped["tables"]
     return Restored(tables=len(tables), rows=sum(t["rows"] for t in tables.values()), files=copied, others=others)
+
+
+def _refusal(name: str, held: dict[str, int], stored: dict[str, int]) -> str:
+    found = []
+    if held:
+        largest = sorted(held.items(), key=lambda item: -item[1])[:3]
+        found.append(
+            f"database {name}: {sum(held.values())} rows in {len(held)} tables ("
+            + ", ".join(f"{table}: {rows}" for table, rows in largest)
+            + (", …)" if len(held) > len(largest) else ")")
+        )
+    found += [f"{root}: {count} files" for root, count in stored.items() if count]
+    return (
+        f"Records are already there ({'; '.join(found)}). Nothing was restored; to replace them, say so (--overwrite)."
+    )
 
 
 def _check_extensions(conn: psycopg.Connection, wanted: dict[str, str]) -> None:
