@@ -105,7 +105,13 @@ class Database:
 
 def client(program: str) -> tuple[str, int]:
     """The path of a PostgreSQL client program and its major version."""
-    path = shutil.which(program)
+    # Debian installs each major version's clients side by side; /usr/bin's wrapper may choose an
+    # older one than the newest installed, which reads every older server and archive.
+    versioned = sorted(
+        (path for path in Path("/usr/lib/postgresql").glob(f"*/bin/{program}") if path.parts[-3].isdigit()),
+        key=lambda path: int(path.parts[-3]),
+    )
+    path = str(versioned[-1]) if versioned else shutil.which(program)
     if path is None:
         raise BackupError(f"{program} is missing: install Debian's postgresql-client (scripts/setup.sh does).")
     output = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout  # noqa: S603
