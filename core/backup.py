@@ -181,13 +181,20 @@ def table_figures(conn: psycopg.Connection) -> dict[str, dict]:
     return figures
 
 
-def _extensions(conn: psycopg.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql'").fetchall())
+def _extensions(conn: psycopg.Connection) -> dict[str, dict]:
+    return {
+        name: {"version": version, "schema": schema}
+        for name, version, schema in conn.execute(
+            "SELECT e.extname, e.extversion, n.nspname FROM pg_extension e "
+            "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"
+        )
+    }
 
 
 def _extension_rows(conn: psycopg.Connection) -> dict[str, int]:
-    """Rows of the extensions' configuration tables that pg_dump keeps (rows added by users, such as
-    a custom spatial reference system), by the condition each extension declares."""
+    """Rows of the extensions' configuration tables that pg_dump keeps, by the condition each extension
+    declares: rows added by users (a custom spatial reference system), or all of them (the loader
+    tables of postgis_tiger_geocoder, which the compose database image installs)."""
     counts = {}
     for schema, name, condition in conn.execute(
         "SELECT n.nspname, c.relname, coalesce(e.extcondition[i], '') FROM pg_extension e "
@@ -424,11 +431,17 @@ def backup_restore(*, folder: Path, overwrite: bool = False, log: Log = print) -
         stored = {name: len(_files_under(roots[name])) for name in manifest["files"]}
         if not overwrite and (held or any(stored.values())):
             raise BackupError(_refusal(database.name, held, stored))
-        _check_extensions(conn, dumped["extensions"])
+        _create_extensions(conn, dumped["extensions"])
+        # Rows of an extension's own table are loaded only where it has none of that kind: the rows
+        # an extension writes when it is created would be there twice.
+        present = {table: rows for table, rows in _extension_rows(conn).items() if rows}
+        # Schemas there already (an extension's own, such as tiger or topology) are not created again.
+        schemas = {name for (name,) in conn.execute("SELECT nspname FROM pg_namespace")}
 
     with tempfile.TemporaryDirectory() as work:
         listing = Path(work, "list")
-        listing.write_text(_restore_list(folder / dumped["dump"], pg_restore, dumped, database))
+        kept = {table for table, rows in dumped["extension_rows"].items() if rows and table not in present}
+        listing.write_text(_restore_list(folder / dumped["dump"], pg_restore, dumped, kept, schemas, database))
         _load(folder / dumped["dump"], listing, pg_restore, psql, database)
     log(f"Database {database.name}: restored from {folder / dumped['dump']}")
 
@@ -470,28 +483,34 @@ def _refusal(name: str, held: dict[str, int], stored: dict[str, int]) -> str:
     )
 
 
-def _check_extensions(conn: psycopg.Connection, wanted: dict[str, str]) -> None:
-    """Extensions the backup used and the database lacks: pg_restore creates them, when allowed. PostGIS
-    is no trusted extension: only a superuser may create it."""
+def _create_extensions(conn: psycopg.Connection, wanted: dict[str, dict]) -> None:
+    """The extensions of the backup that the database lacks, created before the restore, in their
+    schemas. PostGIS is no trusted extension: only a superuser may create it."""
     installed = _extensions(conn)
-    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
-    for name in sorted(set(wanted) - set(installed)):
-        row = conn.execute(
-            "SELECT bool_or(trusted) FROM pg_available_extension_versions WHERE name = %s", [name]
-        ).fetchone()
-        if row[0] is None:
-            raise BackupError(f"The database server has no extension {name}: install it (Debian: PostGIS packages).")
-        if not (superuser or row[0]):
-            raise BackupError(
-                f"The database lacks the extension {name}, which only a superuser may create: "
-                f"ask one to run CREATE EXTENSION {name}; in it. Nothing was restored."
+    for name, described in sorted(wanted.items()):
+        if name in installed:
+            continue
+        try:
+            conn.execute(
+                sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE").format(
+                    sql.Identifier(name), sql.Identifier(described["schema"])
+                )
             )
+        except psycopg.errors.InsufficientPrivilege:
+            raise BackupError(
+                f"The database lacks the extension {name}, which only a superuser may create: ask one to run "
+                f"CREATE EXTENSION {name}; in it. Nothing was restored."
+            ) from None
+        except psycopg.Error as exc:
+            raise BackupError(f"The extension {name} cannot be created: {exc}. Nothing was restored.") from None
 
 
-def _restore_list(dump: Path, pg_restore: str, dumped: dict, database: Database) -> str:
+def _restore_list(
+    dump: Path, pg_restore: str, dumped: dict, kept: set[str], schemas: set[str], database: Database
+) -> str:
     """The dump's table of contents, without what the restoring role may not do and need not: the
-    comments on extensions (their owner's), and the extensions' configuration tables when the
-    backup kept no row of them."""
+    comments on extensions (their owner's), the rows of the extensions' tables not `kept`, and the
+    `schemas` the database has already, with their comments."""
     listing = subprocess.run(  # noqa: S603
         [pg_restore, "--list", str(dump)], env=database.client_environment(), capture_output=True, text=True,
         check=False,
@@ -499,10 +518,11 @@ def _restore_list(dump: Path, pg_restore: str, dumped: dict, database: Database)
     if listing.returncode != 0:
         raise BackupError(f"pg_restore cannot read {dump}: {listing.stderr.strip()}")
     skipped = [re.compile(r"^\d+; \d+ \d+ COMMENT - EXTENSION ")]
-    for table, rows in dumped.get("extension_rows", {}).items():
-        if rows == 0:
-            schema, _dot, name = table.partition(".")
-            skipped.append(re.compile(rf"^\d+; \d+ \d+ TABLE DATA {re.escape(schema)} {re.escape(name)} "))
+    for schema in schemas:
+        skipped.append(re.compile(rf"^\d+; \d+ \d+ (COMMENT - )?SCHEMA (- )?{re.escape(schema)} "))
+    for table in set(dumped["extension_rows"]) - kept:
+        schema, _dot, name = table.partition(".")
+        skipped.append(re.compile(rf"^\d+; \d+ \d+ TABLE DATA {re.escape(schema)} {re.escape(name)} "))
     return "".join(line for line in listing.stdout.splitlines(keepends=True) if not any(p.match(line) for p in skipped))
 
 

@@ -256,7 +256,7 @@ def test_a_backup_restored_into_a_new_database_and_folders_is_the_same_table_by_
         for relative, described in root["files"].items()
     } == records
 
-    # A database made from template0 holds nothing, not even PostGIS: pg_restore creates the extensions.
+    # A database made from template0 holds nothing, not even PostGIS: the restore creates the extensions.
     target = new_database(template="template0", owner=ADMIN)
     assert _extensions(target) == {"plpgsql"}
     restored = _run(["make", "restore", f"BACKUP={backup}"], _environment(target, ADMIN, tmp_path / "restored"))
