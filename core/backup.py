@@ -88,7 +88,7 @@ class Database:
 
     def client_environment(self) -> dict[str, str]:
         environment = {**os.environ, "PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "mineaction-backup"}
-        # psql must not read a developer's own defaults (~/.psqlrc is skipped with -X).
+        # Session options of the caller's environment (a statement timeout) must not cut a dump short.
         environment.pop("PGOPTIONS", None)
         if self.password:
             environment["PGPASSWORD"] = self.password
@@ -99,8 +99,11 @@ class Database:
     def connect(self, **kwargs) -> psycopg.Connection:
         params = {"dbname": self.name, "user": self.user, "password": self.password, "host": self.host,
                   "port": self.port, "sslmode": self.sslmode}  # fmt: skip
-        # PostGIS's function costs make PostgreSQL JIT-compile short queries (settings: jit=off).
-        return psycopg.connect(**{k: v for k, v in params.items() if v}, options="-c jit=off", **kwargs)
+        try:
+            # PostGIS's function costs make PostgreSQL JIT-compile short queries (settings: jit=off).
+            return psycopg.connect(**{k: v for k, v in params.items() if v}, options="-c jit=off", **kwargs)
+        except psycopg.OperationalError as exc:
+            raise BackupError(f"Cannot connect to the database {self.name}: {exc}") from None
 
 
 def client(program: str) -> tuple[str, int]:
@@ -131,14 +134,6 @@ def _client_not_older(program: str, database: Database) -> tuple[str, int]:
             f"{program} {major} is older than the PostgreSQL {server} server: install postgresql-client-{server}."
         )
     return path, major
-
-
-def _run(arguments: list[str], database: Database, what: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        arguments, env=database.client_environment(), capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise BackupError(f"{what} failed: {result.stderr.strip()}")
 
 
 # --- Tables and their figures ------------------------------------------------------------------------
@@ -295,7 +290,7 @@ def backup_create(*, folder: Path, log: Log = print) -> dict:
         manifest["files"] = {}
         for name, root in file_roots().items():
             files = {}
-            for relative in _files_under(root, skip=(folder, partial.resolve())):
+            for relative in _files_under(root, skip=(folder.resolve(), partial.resolve())):
                 files[relative] = _copy(root / relative, partial / FILES / name / relative)
             manifest["files"][name] = {"folder": str(root), "files": files}
             log(f"{name}: {len(files)} files, {sum(f['size'] for f in files.values())} bytes from {root}")
@@ -410,8 +405,8 @@ def backup_restore(*, folder: Path, overwrite: bool = False, log: Log = print) -
     folder = folder.expanduser().absolute()
     manifest = read_manifest(folder)
     dumped = manifest["database"]
-    if sha256(folder / dumped["dump"]) != dumped["sha256"]:
-        raise BackupError(f"{folder / dumped['dump']} differs from the manifest (SHA-256): nothing was restored.")
+    if sha256(folder / DUMP) != dumped["sha256"]:
+        raise BackupError(f"{folder / DUMP} differs from the manifest (SHA-256): nothing was restored.")
     roots = file_roots()
     unknown = sorted(set(manifest["files"]) - set(roots))
     if unknown:
@@ -441,9 +436,9 @@ def backup_restore(*, folder: Path, overwrite: bool = False, log: Log = print) -
     with tempfile.TemporaryDirectory() as work:
         listing = Path(work, "list")
         kept = {table for table, rows in dumped["extension_rows"].items() if rows and table not in present}
-        listing.write_text(_restore_list(folder / dumped["dump"], pg_restore, dumped, kept, schemas, database))
-        _load(folder / dumped["dump"], listing, pg_restore, psql, database)
-    log(f"Database {database.name}: restored from {folder / dumped['dump']}")
+        listing.write_text(_restore_list(folder / DUMP, pg_restore, dumped, kept, schemas, database))
+        _load(folder / DUMP, listing, pg_restore, psql, database)
+    log(f"Database {database.name}: restored from {folder / DUMP}")
 
     copied, others = 0, 0
     for name, described in manifest["files"].items():
@@ -486,23 +481,24 @@ def _refusal(name: str, held: dict[str, int], stored: dict[str, int]) -> str:
 def _create_extensions(conn: psycopg.Connection, wanted: dict[str, dict]) -> None:
     """The extensions of the backup that the database lacks, created before the restore, in their
     schemas. PostGIS is no trusted extension: only a superuser may create it."""
-    installed = _extensions(conn)
-    for name, described in sorted(wanted.items()):
-        if name in installed:
-            continue
-        try:
-            conn.execute(
-                sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE").format(
-                    sql.Identifier(name), sql.Identifier(described["schema"])
+    missing = {name: described for name, described in sorted(wanted.items()) if name not in _extensions(conn)}
+    name = ""
+    try:
+        # All or none: a refused restore leaves the database as it was.
+        with conn.transaction():
+            for name, described in missing.items():
+                conn.execute(
+                    sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE").format(
+                        sql.Identifier(name), sql.Identifier(described["schema"])
+                    )
                 )
-            )
-        except psycopg.errors.InsufficientPrivilege:
-            raise BackupError(
-                f"The database lacks the extension {name}, which only a superuser may create: ask one to run "
-                f"CREATE EXTENSION {name}; in it. Nothing was restored."
-            ) from None
-        except psycopg.Error as exc:
-            raise BackupError(f"The extension {name} cannot be created: {exc}. Nothing was restored.") from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise BackupError(
+            f"The database lacks the extension {name}, which only a superuser may create: ask one to run "
+            f"CREATE EXTENSION {name}; in it. Nothing was restored."
+        ) from None
+    except psycopg.Error as exc:
+        raise BackupError(f"The extension {name} cannot be created: {exc}. Nothing was restored.") from None
 
 
 def _restore_list(

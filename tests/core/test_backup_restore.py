@@ -125,6 +125,25 @@ def _sequences(database: str) -> dict[str, int | None]:
         return dict(conn.execute("SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences").fetchall())
 
 
+def _schema(database: str) -> dict[str, set]:
+    """The triggers (pghistory's, pgtrigger's), indexes and constraints of the tables."""
+    with _admin(database) as conn:
+        return {
+            "triggers": set(
+                conn.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal")
+            ),
+            "indexes": set(conn.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'")),
+            "constraints": set(
+                conn.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint")
+            ),
+        }
+
+
+def _first_incident(database: str) -> int:
+    with _admin(database) as conn:
+        return conn.execute("SELECT min(id) FROM incidents_incident").fetchone()[0]
+
+
 def _extensions(database: str) -> set[str]:
     with _admin(database) as conn:
         return {name for (name,) in conn.execute("SELECT extname FROM pg_extension")}
@@ -271,6 +290,18 @@ def test_a_backup_restored_into_a_new_database_and_folders_is_the_same_table_by_
     }
     assert found == expected
     assert _sequences(target) == _sequences(source)
+    schema = _schema(source)
+    assert len(schema["triggers"]) > 20
+    assert _schema(target) == schema
+    # The history triggers work in the restored database: an edit there is recorded.
+    with _admin(target) as conn:
+        conn.execute("SET search_path = public")
+        before = conn.execute("SELECT count(*) FROM incidents_incidentevent").fetchone()[0]
+        conn.execute(
+            "UPDATE incidents_incident SET description = 'Corrigé après restauration' WHERE id = %s",
+            [_first_incident(source)],
+        )
+        assert conn.execute("SELECT count(*) FROM incidents_incidentevent").fetchone()[0] == before + 1
     restored_folders = {name: tmp_path / "restored" / name.lower() for name in ROOTS}
     assert _files(restored_folders) == records
 
@@ -310,7 +341,9 @@ def test_a_freshly_migrated_database_is_restored_but_one_holding_records_only_wh
     assert _files({name: tmp_path / "restored" / name.lower() for name in ROOTS}) == records
 
 
-def test_restore_names_a_tampered_file_and_refuses_a_tampered_dump(records, new_database, tmp_path):
+def test_restore_names_a_tampered_file_and_refuses_a_tampered_dump_or_a_database_it_cannot_complete(
+    records, new_database, tmp_path
+):
     backup = tmp_path / "backup"
     call_command("backup", output=backup, stdout=open(os.devnull, "w"))  # noqa: SIM115
     app = connection.settings_dict["USER"]
@@ -338,3 +371,11 @@ def test_restore_names_a_tampered_file_and_refuses_a_tampered_dump(records, new_
     assert "database.dump differs from the manifest (SHA-256): nothing was restored" in refused.stderr
     assert _extensions(empty) == {"plpgsql", "postgis", "pg_trgm"}
     assert [name for name, (rows, _md5) in _tables(empty).items() if name != "public.spatial_ref_sys"] == []
+
+    # Without PostGIS, and a role that may not create it: said, and nothing restored.
+    bare = new_database(template="template0", owner=app)
+    refused = _restore(backup, bare, app, tmp_path / "bare")
+    assert refused.returncode == 1
+    assert "lacks the extension postgis, which only a superuser may create" in refused.stderr
+    assert _extensions(bare) == {"plpgsql"}
+    assert not (tmp_path / "bare").exists()

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             manifest = backup_create(folder=folder, log=self.stdout.write)
-        except BackupError as exc:
+        except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
         files = sum(len(root["files"]) for root in manifest["files"].values())
         self.stdout.write(

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             restored = backup_restore(folder=options["backup"], overwrite=options["overwrite"], log=self.stdout.write)
-        except BackupError as exc:
+        except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
         if restored.others:
             self.stdout.write(f"{restored.others} files already in the folders are not in the backup: left in place.")
