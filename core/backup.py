@@ -440,25 +440,30 @@ def backup_restore(*, folder: Path, overwrite: bool = False, log: Log = print) -
         _load(folder / DUMP, listing, pg_restore, psql, database)
     log(f"Database {database.name}: restored from {folder / DUMP}")
 
-    copied, others = 0, 0
+    copied, others, lost = 0, 0, []
     for name, described in manifest["files"].items():
         root = roots[name]
         before = set(_files_under(root))
         for relative in described["files"]:
-            target = _inside(root, relative)
+            target, source = _inside(root, relative), folder / FILES / name / relative
+            # A file lost from the backup is reported with the other differences below.
+            if not source.is_file():
+                lost.append(f"{name}/{relative}: missing from the backup")
+                continue
             partial = target.with_name(f".{target.name}.restoring")
-            _copy(folder / FILES / name / relative, partial)
+            _copy(source, partial)
             os.replace(partial, target)
             copied += 1
         others += len(before - set(described["files"]))
         log(f"{name}: {len(described['files'])} files written to {root}")
 
-    differences = verify(manifest, folder=folder, database=database, roots=roots)
+    _figures_changed()
+    differences = lost + verify(manifest, folder=folder, database=database, roots=roots)
     if differences:
         raise BackupError(
-            f"The restored data differs from the manifest in {len(differences)} places:\n  " + "\n  ".join(differences)
+            f"The restored data differs from the manifest ({len(differences)} difference"
+            f"{'s' if len(differences) > 1 else ''}):\n  " + "\n  ".join(differences)
         )
-    _figures_changed()
     tables = dumped["tables"]
     return Restored(tables=len(tables), rows=sum(t["rows"] for t in tables.values()), files=copied, others=others)
 
@@ -472,7 +477,7 @@ def _refusal(name: str, held: dict[str, int], stored: dict[str, int]) -> str:
             + ", ".join(f"{table}: {rows}" for table, rows in largest)
             + (", …)" if len(held) > len(largest) else ")")
         )
-    found += [f"{root}: {count} files" for root, count in stored.items() if count]
+    found += [f"{root}: {count} file{'s' if count > 1 else ''}" for root, count in stored.items() if count]
     return (
         f"Records are already there ({'; '.join(found)}). Nothing was restored; to replace them, say so (--overwrite)."
     )

@@ -349,13 +349,18 @@ def test_restore_names_a_tampered_file_and_refuses_a_tampered_dump_or_a_database
     app = connection.settings_dict["USER"]
     photo = next((backup / "files" / "FIELD_ATTACHMENT_ROOT").rglob("*.jpg"))
     photo.write_bytes(photo.read_bytes() + b"\x00")
+    export = next((backup / "files" / "EXPORT_ROOT").iterdir())
+    export.unlink()
 
     target = new_database(template="template1", owner=app)
     tampered = _restore(backup, target, app, tmp_path / "restored")
     assert tampered.returncode == 1
     relative = photo.relative_to(backup / "files" / "FIELD_ATTACHMENT_ROOT").as_posix()
     assert f"FIELD_ATTACHMENT_ROOT/{relative}: SHA-256 differs from the manifest" in tampered.stderr
-    assert "differs from the manifest in 1 places" in tampered.stderr
+    assert f"EXPORT_ROOT/{export.name}: missing from the backup" in tampered.stderr
+    assert "The restored data differs from the manifest (3 differences)" in tampered.stderr
+    # The database itself was restored whole, and its figures match.
+    assert "table " not in tampered.stderr
 
     # A dump that is not the one the manifest describes is not loaded at all.
     other = tmp_path / "other"
