@@ -117,7 +117,7 @@ def client(program: str) -> tuple[str, int]:
     path = str(versioned[-1]) if versioned else shutil.which(program)
     if path is None:
         raise BackupError(f"{program} is missing: install Debian's postgresql-client (scripts/setup.sh does).")
-    output = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    output = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout  # noqa: S603  # nosec B603 # PostgreSQL's own client, a list of arguments, no shell
     match = re.search(r"\(PostgreSQL\)\s+(\d+)", output)
     if match is None:
         raise BackupError(f"Cannot read the version of {path}: {output.strip()!r}")
@@ -145,7 +145,7 @@ _OURS = """n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname N
 # Only the constant above is formatted into these statements.
 _TABLES = f"""
     SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind = 'r' AND {_OURS.format(catalog="pg_class", oid="c.oid")} ORDER BY 1, 2"""  # noqa: S608
+    WHERE c.relkind = 'r' AND {_OURS.format(catalog="pg_class", oid="c.oid")} ORDER BY 1, 2"""  # noqa: S608  # nosec B608 # only the constant above is formatted in
 
 
 def _tables(conn: psycopg.Connection) -> dict[str, sql.Identifier]:
@@ -313,7 +313,7 @@ def _dump(database: Database, pg_dump: str, path: Path, log: Log) -> dict:
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         arguments = [pg_dump, *database.client_arguments(), "--format=custom", f"--snapshot={snapshot}",
                      "--file", str(path)]  # fmt: skip
-        dump = subprocess.Popen(  # noqa: S603
+        dump = subprocess.Popen(  # noqa: S603  # nosec B603 # PostgreSQL's own client, a list of arguments, no shell
             arguments, env=database.client_environment(), stdout=subprocess.DEVNULL, stderr=errors
         )
         try:
@@ -373,7 +373,7 @@ BEGIN
     END LOOP;
 END
 $empty$;
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 # only constants of this module are formatted in
 
 
 @dataclass
@@ -512,7 +512,7 @@ def _restore_list(
     """The dump's table of contents, without what the restoring role may not do and need not: the
     comments on extensions (their owner's), the rows of the extensions' tables not `kept`, and the
     `schemas` the database has already, with their comments."""
-    listing = subprocess.run(  # noqa: S603
+    listing = subprocess.run(  # noqa: S603  # nosec B603 # PostgreSQL's own client, a list of arguments, no shell
         [pg_restore, "--list", str(dump)], env=database.client_environment(), capture_output=True, text=True,
         check=False,
     )  # fmt: skip
@@ -539,11 +539,11 @@ def _load(dump: Path, listing: Path, pg_restore: str, psql: str, database: Datab
     transaction: the database ends up restored whole, or as it was."""
     environment = database.client_environment()
     with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as load_errors:
-        script = subprocess.Popen(  # noqa: S603
+        script = subprocess.Popen(  # noqa: S603  # nosec B603 # PostgreSQL's own client, a list of arguments, no shell
             [pg_restore, "--no-owner", "--no-privileges", "--use-list", str(listing), "--file", "-", str(dump)],
             env=environment, stdout=subprocess.PIPE, stderr=restore_errors,
         )  # fmt: skip
-        load = subprocess.Popen(  # noqa: S603
+        load = subprocess.Popen(  # noqa: S603  # nosec B603 # PostgreSQL's own client, a list of arguments, no shell
             [psql, "-X", "--quiet", *database.client_arguments(), "--single-transaction",
              "--set", "ON_ERROR_STOP=1", "--command", _EMPTY, "--file", "-"],
             env=environment, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_errors,
