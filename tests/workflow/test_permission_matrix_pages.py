@@ -388,3 +388,34 @@ def test_the_workflow_buttons_carry_the_version_read(reporter, partner_a, django
     assert _levels(response) == ["error"]
     record.refresh_from_db()
     assert record.status == RecordStatus.SUBMITTED
+
+
+# --- The approval queue: the workflow's buttons for many records at once -----------------------
+
+BUTTON = re.compile(
+    r'<form method="post" action="/incidents/(\d+)/transition/">.*?name="action" value="(\w+)"', re.DOTALL
+)
+
+
+def test_the_approval_queue_offers_each_role_what_it_may_do(role_client, reporter, partner_a):
+    """The queue's buttons post to the same moves as a record's page; each is one the role may make."""
+    role, client = role_client
+    records = {
+        state: _make("incidents", reporter, partner_a, state)
+        for state in (RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.APPROVED)
+    }
+    response = client.get("/queue/")
+    assert response.status_code == 200
+    states = {record.pk: state for state, record in records.items()}
+    offered = {(states[int(pk)], action) for pk, action in BUTTON.findall(response.content.decode())}
+    assert all(role in allowed(action, "incidents") for _state, action in offered), offered
+    # What waits for whom: the authority's approvers the submitted and approved records, the reporter
+    # its drafts and what it submitted; other roles have nothing of partner A's to act on.
+    waiting = {
+        "authority_administrator": {("submitted", "withdraw"), ("submitted", "approve"), ("submitted", "reject"),
+                                    ("approved", "reopen")},
+        "partner_data_manager": {("draft", "submit"), ("submitted", "withdraw")},
+    }  # fmt: skip
+    waiting["information_management_officer"] = waiting["authority_administrator"]
+    waiting["partner_field_user"] = waiting["partner_data_manager"]
+    assert offered == waiting.get(role, set())
