@@ -419,3 +419,17 @@ def test_the_approval_queue_offers_each_role_what_it_may_do(role_client, reporte
     waiting["information_management_officer"] = waiting["authority_administrator"]
     waiting["partner_field_user"] = waiting["partner_data_manager"]
     assert offered == waiting.get(role, set())
+
+
+@pytest.mark.parametrize("resource", TYPES)
+def test_a_partner_creates_for_its_own_organisation_only(resource, reporter, partner_a, partner_b):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(reporter)
+    model = registry.by_slug(resource).model
+    data = _create_data(resource, reporter, partner_a) | {"organisation": str(partner_b.pk)}
+    before, history = model.objects.count(), _written()
+    response = client.post(_url(resource, view="new"), data)
+    # The form offers a partner its own organisation only: another is not a valid choice.
+    assert response.status_code == 400
+    assert "organisation" in response.context["form"].errors
+    assert (model.objects.count(), _written()) == (before, history)
