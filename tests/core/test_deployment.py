@@ -273,3 +273,12 @@ def test_the_image_has_postgresql_clients_as_recent_as_the_compose_server():
     release = re.search(r"^FROM python:[\d.]+-slim-(\w+)", dockerfile, re.MULTILINE).group(1)
     server = int(re.match(r"postgis/postgis:(\d+)-", COMPOSE["services"]["db"]["image"]).group(1))
     assert debian_clients[release] >= server
+
+
+def test_only_the_web_service_is_published_and_only_to_the_proxy_on_the_host():
+    """PostgreSQL and Redis stay on the compose network; the web service answers plain HTTP, so it
+    is published on the host's loopback only, for the TLS reverse proxy."""
+    published = {name: service.get("ports", []) for name, service in COMPOSE["services"].items()}
+    assert {name for name, ports in published.items() if ports} == {"web"}
+    for port in published["web"]:
+        assert str(port).startswith("127.0.0.1:"), port
