@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the language is chosen (its answers are translated), before anything reads the request.
     "core.middleware.APIRequestGuardMiddleware",
+    # A view that lost the database answers 503 (JSON for the API), never 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
