@@ -199,7 +199,7 @@ def record_lock_as_read(*, record: M, user: Any, version: int | None) -> M:
     locked = type(record)._default_manager.select_for_update().filter(pk=record.pk).first()
     if locked is None:
         raise RecordChanged()
-    if version is None and locked.updated_by_id != getattr(user, "pk", None):
+    if version is None and getattr(locked, "updated_by_id", None) != getattr(user, "pk", None):
         raise RecordChanged()
     if version is not None and version != locked.version:
         raise RecordChanged()
