@@ -78,6 +78,8 @@ def role_permissions() -> dict[str, set[str]]:
             # Organisations' own API request limits (accounts.models.ApiQuota).
             | {f"accounts.{p}_apiquota" for p in ("view", "add", "change", "delete")}
             | _CAPACITY | _FIELD_SUBMISSIONS
+            # A colleague who lost the phone with their second factor gets it removed here.
+            | {"otp_totp.view_totpdevice", "otp_totp.delete_totpdevice"}
         ),
         IM_OFFICER: (
             _codes(("view", "add", "change", "delete"), records) | _READ_REFERENCE | _IDENTITY_WRITE

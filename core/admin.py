@@ -457,6 +457,9 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def transition_view(self, request, object_id):
         if request.method != "POST":
             raise Http404
+        # A role that reads none of these records is refused before any is looked up, as on the change form.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         record = self.get_object(request, unquote(object_id))
         if record is None:
             raise Http404

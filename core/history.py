@@ -55,7 +55,7 @@ def bulk_insert_history(model, ids: list[int]) -> None:
     with connection.cursor() as cursor:
         # Names come from the models, never from input; the ids are a parameter.
         cursor.execute(
-            f'INSERT INTO "{event._meta.db_table}" ({listed}, "pgh_context_id", "pgh_created_at", "pgh_label", '  # noqa: S608
+            f'INSERT INTO "{event._meta.db_table}" ({listed}, "pgh_context_id", "pgh_created_at", "pgh_label", '  # noqa: S608  # nosec B608 # table and column names come from the models; the ids are a parameter
             f'"pgh_obj_id") SELECT {read}, c.id, NOW(), %s, r."id" FROM "{model._meta.db_table}" r '
             'CROSS JOIN (SELECT _pgh_attach_context() AS id) c WHERE r."id" = ANY(%s)',
             ["insert", list(ids)],

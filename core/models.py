@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -186,3 +187,32 @@ def date_precision_field() -> DatePrecisionField:
             "or only the year (stored as 1 January)."
         ),
     )
+
+
+class OutboxMessage(models.Model):
+    """A Celery task written to PostgreSQL in the transaction that asked for it (core.outbox), so
+    that it is sent once that transaction commits and kept while the broker is unreachable."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The relay and /healthz/ read only the pending rows, oldest first.
+            models.Index(
+                fields=["created_at", "id"], name="outbox_pending_idx", condition=models.Q(sent_at__isnull=True)
+            ),
+            # The relay deletes sent rows once they are old.
+            models.Index(fields=["sent_at"], name="outbox_sent_idx", condition=models.Q(sent_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

@@ -136,7 +136,7 @@ def navigation(request: HttpRequest) -> dict:
     if children:
         menu.append({"label": _("Records"), "children": children, "current": any(c["current"] for c in children)})
     menu += _menu_items(request, work)
-    return {"navigation": menu}
+    return {"navigation": menu, "may_use_second_factor": is_authority(user)}
 
 
 def _menu_items(request: HttpRequest, items: list[tuple]) -> list[dict]:

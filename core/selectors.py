@@ -100,4 +100,8 @@ def scoped(queryset, user):
     """A queryset of a registered record type as the user may read it (`records_visible`), without
     the parts of deleted reports: what every list, page, layer and export starts from."""
     entry = registry.get(queryset.model)
+    # A role that may not read a record type reads none of it through any page, layer or tile,
+    # its organisation's own records included (a viewer reads aggregates only: DOMAIN.md).
+    if not getattr(user, "is_authenticated", False) or not user.has_perm(entry.permission("view")):
+        return queryset.none()
     return _live(records_visible(queryset, user, entry=entry), entry)

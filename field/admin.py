@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import user_organisation
-from core import policy
+from core import outbox, policy
 from field.models import FieldSubmission, KoboSource
 from field.xlsforms import FORMS
 
@@ -111,8 +111,9 @@ class KoboSourceAdmin(admin.ModelAdmin):
         from field.tasks import kobo_pull
 
         ids = list(queryset.values_list("pk", flat=True))
-        for source_id in ids:
-            transaction.on_commit(lambda source_id=source_id: kobo_pull.delay(source_id))
+        with transaction.atomic():
+            for source_id in ids:
+                outbox.enqueue(kobo_pull, args=[source_id])
         self.message_user(
             request,
             ngettext(

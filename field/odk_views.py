@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts import second_factor
 from field.models import FieldSubmission
 from field.openrosa import InstanceError, instance_data, instance_parse
 from field.submissions import form_may_use, submission_receive
@@ -68,6 +69,9 @@ def basic_user(request: HttpRequest):
         return None
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
+        return None
+    # Collect cannot send a second factor's code: an account protected by one does not log in here.
+    if second_factor.confirmed_device(user) is not None:
         return None
     return user
 

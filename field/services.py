@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from core import policy, registry
+from core import outbox, policy, registry
 from core.db import side_connection
 from core.exceptions import ApplicationError
 from field import imports, imports_staging
@@ -57,17 +57,20 @@ def import_start(
         raise ApplicationError(_("The import is not valid."), errors=errors)
     policy.check_report_for(user, imports.TYPES[record_type].model, organisation)
     stored = _store(name, chunks)
-    record_import = RecordImport.objects.create(
-        record_type=record_type, organisation=organisation, owner=_person(user), mapping=mapping,
-        file_name=Path(name).name[:255], file_path=str(stored.relative_to(import_root())),
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-    )  # fmt: skip
-    if inline if inline is not None else stored.stat().st_size <= INLINE_BYTES:
-        import_check(record_import_id=record_import.pk, user=user)
-    else:
-        from field.import_tasks import import_check_run
+    inline = inline if inline is not None else stored.stat().st_size <= INLINE_BYTES
+    # The import and its check's task are written together: never an import no worker will check.
+    with transaction.atomic():
+        record_import = RecordImport.objects.create(
+            record_type=record_type, organisation=organisation, owner=_person(user), mapping=mapping,
+            file_name=Path(name).name[:255], file_path=str(stored.relative_to(import_root())),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )  # fmt: skip
+        if not inline:
+            from field.import_tasks import import_check_run
 
-        transaction.on_commit(lambda: import_check_run.delay(record_import.pk))
+            outbox.enqueue(import_check_run, args=[record_import.pk])
+    if inline:
+        import_check(record_import_id=record_import.pk, user=user)
     record_import.refresh_from_db()
     return record_import
 
@@ -110,6 +113,9 @@ def import_check(*, record_import_id: int, user=None) -> RecordImport:
     """The dry run: every row's fate (create, update, unchanged, reject and why), saved as the
     import's report; the records themselves are not saved."""
     record_import = RecordImport.objects.select_related("organisation", "mapping").get(pk=record_import_id)
+    # Checked already (or confirmed since): a task delivered again changes nothing.
+    if record_import.status != RecordImport.Status.CHECKING:
+        return record_import
     user = user or record_import.owner
     with translation.override(record_import.language or settings.LANGUAGE_CODE):
         try:
@@ -156,6 +162,9 @@ def import_confirm(*, record_import: RecordImport, user, inline: bool | None = N
     """The owner confirms a checked import: its accepted rows are written, all or nothing."""
     if not may_follow(user, record_import):
         raise PermissionDenied(_("This import is not yours."))
+    path = import_root() / record_import.file_path
+    size = path.stat().st_size if path.is_file() else 0
+    inline = inline if inline is not None else size <= INLINE_BYTES
     with transaction.atomic():
         locked = RecordImport.objects.select_for_update().get(pk=record_import.pk)
         if locked.status != RecordImport.Status.CHECKED:
@@ -166,14 +175,13 @@ def import_confirm(*, record_import: RecordImport, user, inline: bool | None = N
         if locked.to_create + locked.to_update == 0:
             raise ApplicationError(_("Nothing to import."), errors={"status": [_("No row would be written.")]})
         RecordImport.objects.filter(pk=locked.pk).update(status=RecordImport.Status.IMPORTING, progress=0)
-    path = import_root() / record_import.file_path
-    size = path.stat().st_size if path.is_file() else 0
-    if inline if inline is not None else size <= INLINE_BYTES:
-        import_write(record_import_id=record_import.pk, user=user)
-    else:
-        from field.import_tasks import import_write_run
+        # In the same transaction: never an import `importing` that no worker will write.
+        if not inline:
+            from field.import_tasks import import_write_run
 
-        transaction.on_commit(lambda: import_write_run.delay(record_import.pk))
+            outbox.enqueue(import_write_run, args=[record_import.pk])
+    if inline:
+        import_write(record_import_id=record_import.pk, user=user)
     record_import.refresh_from_db()
     return record_import
 

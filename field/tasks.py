@@ -1,5 +1,7 @@
 from celery import shared_task
+from django.db import transaction
 
+from core import outbox
 from field.models import KoboSource
 
 
@@ -20,6 +22,7 @@ def kobo_pull_all() -> list[int]:
     """On the beat schedule (hourly, editable in the admin): a pull of every enabled source, each
     its own task, so that one slow or failing server delays no other."""
     ids = list(KoboSource.objects.filter(enabled=True).order_by("pk").values_list("pk", flat=True))
-    for source_id in ids:
-        kobo_pull.delay(source_id)
+    with transaction.atomic():
+        for source_id in ids:
+            outbox.enqueue(kobo_pull, args=[source_id])
     return ids

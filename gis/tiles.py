@@ -114,7 +114,7 @@ def is_grouped(layer: str, user, z: int, x: int, y: int) -> bool:
     limit = RECORDS_UP_TO[layer]
     with connection.cursor() as cursor:
         # Stops at the first record past the limit: a few milliseconds however many the tile holds.
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS r LIMIT %s) AS r", [*params, limit + 1])  # noqa: S608
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS r LIMIT %s) AS r", [*params, limit + 1])  # noqa: S608  # nosec B608 # the inner query is Django's compiled queryset, its values parameters; the rest is our own text
         return cursor.fetchone()[0] > limit
 
 
@@ -126,7 +126,7 @@ def tile_version(layer: str, user, z: int, x: int, y: int) -> str:
         return _version(layer, z, x, y, _NOTHING)
     sql, params = rows
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_KEY} FROM ({sql}) AS r", params)  # noqa: S608
+        cursor.execute(f"SELECT {_KEY} FROM ({sql}) AS r", params)  # noqa: S608  # nosec B608 # the inner query is Django's compiled queryset, its values parameters; the rest is our own text
         return _version(layer, z, x, y, cursor.fetchone(), grouped)
 
 
@@ -141,7 +141,7 @@ def tile_render(layer: str, user, z: int, x: int, y: int) -> Tile:
     if grouped:
         # The version is summed over the cells: the records are read once, never kept.
         statement = (
-            f"WITH c AS ({_cells(layer, sql)}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom') "  # noqa: S608
+            f"WITH c AS ({_cells(layer, sql)}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom') "  # noqa: S608  # nosec B608 # the layer's SQL is built from our constants and Django's query (values parameters); the layer is a key of our own tables
             f"FROM (SELECT {_CELL_PROPERTIES[layer]} FROM c) AS f), "
             "sum(c.count), sum(c.ids), max(c.updated_at), sum(c.versions) FROM c"
         )
@@ -149,7 +149,7 @@ def tile_render(layer: str, user, z: int, x: int, y: int) -> Tile:
     else:
         features, feature_params = _features(layer, z, x, y)
         statement = (
-            f"WITH r AS ({sql}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom', 'id') "  # noqa: S608
+            f"WITH r AS ({sql}) SELECT (SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom', 'id') "  # noqa: S608  # nosec B608 # the layer's SQL is built from our constants and Django's query (values parameters); the layer is a key of our own tables
             f"FROM ({features}) AS f), {_KEY} FROM r"
         )
         values = [*params, layer, *feature_params]
@@ -179,7 +179,7 @@ def _envelope(z: int, x: int, y: int, *, buffered: bool) -> RawSQL:
     """The tile's square (with its buffer or not) in WGS84 (the geometry columns' SRID), for their
     GiST indexes."""
     square = _BUFFERED if buffered else _ENVELOPE
-    return RawSQL(f"ST_Transform({square}, 4326)", (z, x, y), output_field=GeometryField(srid=4326))  # noqa: S611
+    return RawSQL(f"ST_Transform({square}, 4326)", (z, x, y), output_field=GeometryField(srid=4326))  # noqa: S611  # nosec B611 # the SQL text is one of two constants; z, x and y are parameters
 
 
 # Columns of each layer's rows, as the queryset gives them and as the SQL around it names them.
@@ -216,7 +216,7 @@ def _rows(layer: str, user, z: int, x: int, y: int, *, grouped: bool) -> tuple[s
         return None
     # Columns renamed by position: the SQL around does not depend on Django's aliases.
     names = ", ".join(("id", "g", *columns, *tail))
-    sql = f"SELECT {select} FROM ({sql}) AS r({names})"  # noqa: S608
+    sql = f"SELECT {select} FROM ({sql}) AS r({names})"  # noqa: S608  # nosec B608 # column names are our own constants; the inner query is Django's compiled queryset, its values parameters
     if grouped:
         return _on_grid(sql, list(params), z, x, y, hazards=layer == "hazard-areas")
     return sql, list(params)
@@ -232,11 +232,11 @@ def _on_grid(sql: str, params: list, z: int, x: int, y: int, *, hazards: bool) -
     lon, lat = _place(hazards)
     tx, ty = _grid("r.lon", "r.lat")
     placed = (
-        f"SELECT r.*, {tx} AS tx, {ty} AS ty "  # noqa: S608
+        f"SELECT r.*, {tx} AS tx, {ty} AS ty "  # noqa: S608  # nosec B608 # the grid expressions are our constants with parameters; the inner query is Django's compiled queryset, its values parameters
         f"FROM (SELECT r.*, {lon} AS lon, {lat} AS lat FROM ({sql}) AS r) AS r"
     )
     if hazards:
-        placed = f"SELECT * FROM ({placed}) AS r WHERE r.tx >= 0 AND r.tx < {EXTENT} AND r.ty >= 0 AND r.ty < {EXTENT}"  # noqa: S608
+        placed = f"SELECT * FROM ({placed}) AS r WHERE r.tx >= 0 AND r.tx < {EXTENT} AND r.ty >= 0 AND r.ty < {EXTENT}"  # noqa: S608  # nosec B608 # EXTENT is an integer constant
     # Parameters in the order of their places in the text: the grid's before the rows'.
     return placed, [2**z, x, 2**z, y, *params]
 
@@ -293,7 +293,7 @@ def _cells(layer: str, rows: str) -> str:
     # also kept it from reading in parallel: 0.77 s against 0.51 s for half a million incidents.)
     side = EXTENT // CELL_UNITS + 1
     return (
-        f"SELECT ST_MakePoint({_kept_in('avg(r.tx)')}, {_kept_in('avg(r.ty)')}) AS geom, count(*) AS count, "  # noqa: S608
+        f"SELECT ST_MakePoint({_kept_in('avg(r.tx)')}, {_kept_in('avg(r.ty)')}) AS geom, count(*) AS count, "  # noqa: S608  # nosec B608 # cell expressions and sums are our constants per layer; the zoom's grid side is an integer
         f"sum(r.id) AS ids, max(r.updated_at) AS updated_at, sum(r.version) AS versions{_CELL_SUMS[layer]} "
         f"FROM (SELECT {_CELL_INPUTS[layer]}, floor(r.tx / {CELL_UNITS})::int * {side} "
         f"+ floor(r.ty / {CELL_UNITS})::int AS cell FROM ({rows}) AS r) AS r GROUP BY r.cell"
@@ -310,7 +310,7 @@ def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
         in_tile, in_tile_params = _in_tile(layer == "hazard-areas", z, x, y)
     if layer == "incidents":
         sql = (
-            f"SELECT r.id, {geom} AS geom, r.reference, r.incident_class, r.device_category, "  # noqa: S608
+            f"SELECT r.id, {geom} AS geom, r.reference, r.incident_class, r.device_category, "  # noqa: S608  # nosec B608 # the geometry expressions are our constants with parameters
             f"to_char(r.incident_date, 'YYYY-MM-DD') AS incident_date, r.status, {in_tile} AS in_tile FROM r"
         )
         return sql, [z, x, y, *in_tile_params]
@@ -319,7 +319,7 @@ def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
         # point on its surface, so that none disappears. Areas in whole square metres: plenty for a map.
         point = _MVT_GEOM.format(g="ST_PointOnSurface(r.g)")
         sql = (
-            f"SELECT r.id, COALESCE({geom}, {point}) AS geom, r.reference, r.land_class, r.hazard_status, "  # noqa: S608
+            f"SELECT r.id, COALESCE({geom}, {point}) AS geom, r.reference, r.land_class, r.hazard_status, "  # noqa: S608  # nosec B608 # the geometry expressions are our constants with parameters
             "r.release, round(r.area_m2)::bigint AS area_m2, "
             f"round(r.remaining_area_m2)::bigint AS remaining_area_m2, {in_tile} AS in_tile FROM r"
         )
@@ -331,7 +331,7 @@ def _features(layer: str, z: int, x: int, y: int) -> tuple[str, list]:
         "LEFT JOIN unnest(%s::text[]) WITH ORDINALITY AS o(code, rank) ON o.code = n.key "
         "WHERE n.value <> '' ORDER BY o.rank NULLS LAST, n.key LIMIT 1), r.pcode)"
     )
-    sql = f"SELECT r.id, {geom} AS geom, r.pcode, r.level, {name} AS name FROM r"  # noqa: S608
+    sql = f"SELECT r.id, {geom} AS geom, r.pcode, r.level, {name} AS name FROM r"  # noqa: S608  # nosec B608 # the geometry and name expressions are our constants with parameters
     return sql, [z, x, y, _languages()]
 
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.authentication import ExpiringTokenAuthentication
 from core.filters import parse_bbox
 from gis import selectors, tiles
 from hazards.models import LandClass
@@ -152,7 +152,7 @@ def layer_view(request, layer: str):
 def token_or_session_user(request):
     """The token's user when the request carries `Authorization: Token …` (as the API, token
     first), else the session's, as the map page."""
-    found = TokenAuthentication().authenticate(request)
+    found = ExpiringTokenAuthentication().authenticate(request)
     return found[0] if found is not None else request.user
 
 

@@ -106,7 +106,9 @@ def hazard_area_merge(*, keep: HazardArea, duplicate: HazardArea, user, reason: 
         stamp(keep, user)
         keep.save()
         keep.refresh_from_db()
-        assert keep.area_m2 + AREA_TOLERANCE_M2 >= area_before, "a union never shrinks a hazardous area"
+        # Raised, not asserted: `python -O` drops asserts, and this guard must roll the merge back.
+        if keep.area_m2 + AREA_TOLERANCE_M2 < area_before:
+            raise RuntimeError("a union never shrinks a hazardous area")
 
         LandReleaseActivity.all_objects.filter(hazard_area=duplicate).update(
             hazard_area=keep, updated_at=now, updated_by=user, version=F("version") + 1
@@ -135,5 +137,6 @@ def hazard_area_merge(*, keep: HazardArea, duplicate: HazardArea, user, reason: 
             # The duplicate is recomputed too: restored, it must not count activities it lost.
             hazard_areas_recompute(ids=[keep.pk, duplicate.pk])
     keep = HazardArea.objects.get(pk=keep.pk)
-    assert keep.released_area_m2 <= keep.area_m2 + AREA_TOLERANCE_M2, "released area exceeds the hazardous area"
+    if keep.released_area_m2 > keep.area_m2 + AREA_TOLERANCE_M2:
+        raise RuntimeError("released area exceeds the hazardous area")
     return keep

@@ -3,6 +3,7 @@ import contextlib
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core import policy
@@ -204,15 +205,18 @@ class CasualtyAdmin(ServiceAdmin):
 class IdentityAccessLogAdmin(admin.ModelAdmin):
     """Who read which casualty's identity, when, and how: read-only."""
 
-    list_display = ("accessed_at", "user", "casualty", "channel", "path")
+    # The casualty by its number: a casualty deleted since is no longer there to name.
+    list_display = ("accessed_at", "user", "casualty_id", "channel", "path")
     list_filter = ("channel", "user")
     date_hierarchy = "accessed_at"
-    list_select_related = ("user", "casualty")
+    list_select_related = ("user",)
 
     def get_queryset(self, request):
-        # Reads of casualties the user may not see are not listed either.
+        # Reads of casualties the user may not see are not listed either; reads of a casualty since
+        # deleted from its report stay listed (the log outlives it).
         visible = scoped(Casualty.objects.all(), request.user)
-        return super().get_queryset(request).filter(casualty__in=visible)
+        gone = ~Exists(Casualty._base_manager.filter(pk=OuterRef("casualty_id")))
+        return super().get_queryset(request).filter(Q(casualty__in=visible) | gone)
 
     def has_add_permission(self, request):
         return False

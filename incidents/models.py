@@ -301,7 +301,12 @@ class IdentityAccessLog(models.Model):
         PAGE = "page", _("Page")
 
     user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
-    casualty = models.ForeignKey(Casualty, on_delete=models.CASCADE, related_name="identity_reads")
+    # The log outlives a casualty deleted from its report: no cascade, no constraint. PostgreSQL
+    # refuses any change to a row but its casualty (re-pointed when duplicates merge) and any delete
+    # (migration 0009).
+    casualty = models.ForeignKey(
+        Casualty, on_delete=models.DO_NOTHING, db_constraint=False, related_name="identity_reads"
+    )
     accessed_at = models.DateTimeField(_("read at"), auto_now_add=True, db_index=True)
     channel = models.CharField(_("channel"), max_length=4, choices=Channel.choices)
     path = models.CharField(_("address"), max_length=300, blank=True)

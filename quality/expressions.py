@@ -70,7 +70,7 @@ class ThinnestPart(Func):
         geometry, params = compiler.compile(self.source_expressions[0])
         sql = (
             # Only the column Django compiled is interpolated; values go as parameters.
-            "(SELECT ARRAY[t.thinness, t.area, t.part]::float8[] FROM ("  # noqa: S608
+            "(SELECT ARRAY[t.thinness, t.area, t.part]::float8[] FROM ("  # noqa: S608  # nosec B608 # only the geometry column Django compiled is interpolated; thresholds are parameters
             "SELECT m.part, m.geom, m.area, 4 * pi() * m.area / NULLIF(m.perimeter ^ 2, 0) AS thinness FROM ("
             "SELECT d.path[1] AS part, d.geom, ST_Area(d.geom::geography) AS area, "
             "ST_Perimeter(d.geom::geography) AS perimeter "
@@ -106,7 +106,7 @@ class LongestVertexJump(Func):
         min_degrees = self.min_metres / METRES_PER_DEGREE_MAX
         sql = (
             # Only the column Django compiled is interpolated; values go as parameters.
-            f"CASE WHEN (ST_XMax({geometry}) - ST_XMin({geometry})) ^ 2 "  # noqa: S608
+            f"CASE WHEN (ST_XMax({geometry}) - ST_XMin({geometry})) ^ 2 "  # noqa: S608  # nosec B608 # only the geometry column Django compiled is interpolated; thresholds are parameters
             f"+ (ST_YMax({geometry}) - ST_YMin({geometry})) ^ 2 >= %s THEN ("
             "SELECT ARRAY[j.metres, count(*) OVER (), j.path[1], j.path[2], j.path[3]]::float8[] FROM ("
             "SELECT ST_Length(s.geom::geography) AS metres, s.path "

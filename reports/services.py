@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.db import side_connection
 from core.exceptions import ApplicationError
 from reports import exports
@@ -105,7 +106,7 @@ def _queued(*, user, resource: str, format: str, filters: dict) -> Export:
         export.save()
         from reports.tasks import export_run
 
-        transaction.on_commit(lambda: export_run.delay(export.pk))
+        outbox.enqueue(export_run, args=[export.pk])
     return export
 
 

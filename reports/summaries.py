@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.selectors import is_authority
 from assistance.api.statistics import AssistanceStatisticsView
 from assistance.models import AssistanceService, Survivor
-from core import registry
+from core import outbox, registry
 from core.api.statistics import StatisticsView
 from core.dates import PeriodEnd
 from core.models import RecordStatus
@@ -219,7 +219,7 @@ def _source_sql(summary: Summary) -> tuple[list[str], str, tuple]:
     aliases = [*(f"s_{name}" for name in groups), *(f"m_{name}" for name in measures)]
     select = ", ".join(connection.ops.quote_name(alias) for alias in aliases)
     # The inner SELECT is Django's compiled query, its values passed as parameters.
-    return columns, f"SELECT {select} FROM ({sql}) AS source", params  # noqa: S608
+    return columns, f"SELECT {select} FROM ({sql}) AS source", params  # noqa: S608  # nosec B608 # column expressions are our own; the inner query is Django's compiled queryset, its values parameters
 
 
 def refresh(name: str, *, requested_at: datetime.datetime | None = None) -> tables.SummaryState | None:
@@ -241,7 +241,7 @@ def refresh(name: str, *, requested_at: datetime.datetime | None = None) -> tabl
             cursor.execute("SELECT clock_timestamp()")
             as_of = cursor.fetchone()[0]
             # Table and column names come from the models, never from input.
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608  # nosec B608 # the summary table's name comes from its model, never from input
             cursor.execute(f"INSERT INTO {table} ({quoted}) {select}", params)
             state.rows = max(cursor.rowcount, 0)
         state.refreshed_at = as_of
@@ -266,17 +266,19 @@ def refresh_due(*, everything: bool = False) -> list[str]:
 
 def summaries_changed(changed: set) -> None:
     """After a commit that wrote records (core.statistics.on_statistics_change): the summaries
-    concerned are marked changed in PostgreSQL, then a refresh is queued. When the queue is
-    unreachable, the mark stays and the schedule's next run refreshes them."""
+    concerned are marked changed in PostgreSQL and their refresh queued through the outbox, in one
+    transaction. When the broker is unreachable the refresh waits in the outbox, and the
+    schedule's catch-up (`refresh_due`) refreshes them too."""
     changed.discard(tables.SummaryState)
     names = summaries_of(changed) if changed else []
     if not names:
         return
     now = timezone.now()
-    tables.SummaryState.objects.filter(name__in=names).update(changed_at=now)
     from reports.tasks import summaries_refresh
 
-    summaries_refresh.apply_async(kwargs={"names": names, "requested_at": now.isoformat()})
+    with transaction.atomic():
+        tables.SummaryState.objects.filter(name__in=names).update(changed_at=now)
+        outbox.enqueue(summaries_refresh, kwargs={"names": names, "requested_at": now.isoformat()})
 
 
 # --- Reading ----------------------------------------------------------------------------------

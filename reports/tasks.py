@@ -1,12 +1,17 @@
 from celery import shared_task
 
+from core.outbox import one_at_a_time
 from reports import services
 
 
 @shared_task(name="reports.export_run")
 def export_run(export_id: int) -> None:
-    """Idempotent: delivered again after a worker died (acks_late), it writes the file afresh."""
-    services.export_write(export_id=export_id)
+    """Idempotent: delivered again after a worker died (acks_late), it writes the file afresh; a
+    finished export is left as it is. Delivered twice at once (sent again by the outbox), the
+    second delivery leaves: two writers would remove each other's temporary file."""
+    with one_at_a_time(export_run, export_id) as mine:
+        if mine:
+            services.export_write(export_id=export_id)
 
 
 @shared_task(name="reports.exports_expire")

@@ -68,9 +68,11 @@ if command -v dpkg >/dev/null; then
   need chromium; need fonts-dejavu-core
   # The API guide's curl examples run in the test suite.
   need curl
+  # psql for this set-up; pg_dump and pg_restore for `make backup` and `make restore`, whatever the server.
+  need postgresql-client
   if is_local "$DB_HOST"; then
     PGV=$(pg_version)
-    need "postgresql-$PGV"; need "postgresql-$PGV-postgis-3"; need postgresql-client
+    need "postgresql-$PGV"; need "postgresql-$PGV-postgis-3"
   fi
   is_local "$REDIS_HOST" && need redis-server
 fi
@@ -155,6 +157,28 @@ elif ! app_can_connect; then
     CREATE DATABASE $DB_NAME OWNER $DB_USER;
     \\c $DB_NAME  then  CREATE EXTENSION postgis; CREATE EXTENSION pg_trgm;
     \\c template1 then  CREATE EXTENSION postgis; CREATE EXTENSION pg_trgm;"
+fi
+
+# --- PostgreSQL client as recent as the server ------------------------------------------
+# pg_dump refuses a server of a later major version than its own. `make backup` runs the newest
+# client installed (/usr/lib/postgresql/<version>/bin): that version must be at least the server's,
+# which is read over the app's connection (SHOW server_version_num).
+client_major() {
+  local v
+  v=$(ls /usr/lib/postgresql/*/bin/pg_dump 2>/dev/null | sed -n 's|^/usr/lib/postgresql/\([0-9]\+\)/.*|\1|p' | sort -n | tail -1 || true)
+  [ -n "$v" ] || v=$(pg_dump --version 2>/dev/null | sed -n 's/.*(PostgreSQL) \([0-9]\+\).*/\1/p' || true)
+  echo "${v:-0}"
+}
+server_num=$(PGPASSWORD="$DB_PASSWORD" PGCONNECT_TIMEOUT=5 psql -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" \
+  -d "$DB_NAME" -qtAc 'SHOW server_version_num' 2>/dev/null || true)
+if [ -n "$server_num" ] && [ "$(client_major)" -lt $((server_num / 10000)) ]; then
+  server_major=$((server_num / 10000))
+  say "Installing postgresql-client-$server_major: pg_dump $(client_major) cannot back up PostgreSQL $server_major"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "postgresql-client-$server_major" >/dev/null 2>&1 || true
+  [ "$(client_major)" -ge "$server_major" ] \
+    || die "pg_dump $(client_major) is older than the PostgreSQL $server_major server: \`make backup\` would fail.
+  Install postgresql-client-$server_major (https://wiki.postgresql.org/wiki/Apt for versions Debian lacks)."
 fi
 
 # --- Python virtual environment -------------------------------------------------------

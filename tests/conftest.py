@@ -6,6 +6,7 @@ from celery.contrib.testing.worker import start_worker
 
 from mineaction.celery import app as celery_app
 from tests.browser.conftest import CHROMIUM, SCREENSHOTS
+from tests.workers import broker  # noqa: F401  (a fixture: the tests' Redis broker, emptied)
 
 
 @pytest.fixture

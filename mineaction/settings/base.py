@@ -14,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+class _SecretFiles(environ.FileAwareMapping):
+    """`NAME_FILE` (a Docker or Kubernetes secret mounted as a file) gives NAME's value, without the
+    file's final newline; otherwise NAME as usual."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(f"{key}_FILE") else value
+
+
 env = environ.Env()
+env.ENVIRON = _SecretFiles()
 # A local `.env` is a convenience for `make run`; real deployments pass the environment.
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
     env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -63,12 +74,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rest_framework.authtoken",
+    # An optional second factor (TOTP) for the authority's staff (accounts.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
     # Locks an account or an address after repeated failed logins, on every login form.
     "axes",
+    # The Content-Security-Policy header of every answer (CONTENT_SECURITY_POLICY below).
+    "csp",
     "core",
     "accounts",
     "reference",
@@ -87,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,9 +175,12 @@ if DATABASE_POOL_SIZE:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every door that sets a password (admin, password change page, createsuperuser, changepassword,
+# ensure_superuser) asks these; 12 characters at least, as the national authority's accounts read
+# casualty identities.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -216,6 +236,45 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 
+
+def _tile_source(url: str) -> list[str]:
+    # The origin of the tile URL for img-src; a {a-c} subdomain template becomes CSP's leftmost wildcard.
+    if not url:
+        return []
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    labels = host.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if scheme not in {"http", "https"} or not host or "{" in ".".join(labels):
+        raise ImproperlyConfigured(
+            "MAP_TILE_URL must be an http(s) URL whose host is fixed, or templated only in its first label "
+            f"(https://{{a-c}}.tile.example.org/{{z}}/{{x}}/{{y}}.png), not {url!r}"
+        )
+    return [f"{scheme}://{'.'.join(labels)}"]
+
+
+# No inline script anywhere: every page's script is a static file, and the data a page hands its
+# script is JSON (`json_script`), which the browser never runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Style attributes and <style> blocks stay allowed: the map legend's swatches take their colour
+        # from the layer configuration, a few pages and Swagger UI's page carry a <style> block, and
+        # OpenLayers and Chart.js size their elements with inline styles. A style cannot run script.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # data: for the small SVG icons the admin's and Swagger UI's style sheets embed.
+        "img-src": ["'self'", "data:", *_tile_source(MAP_TILE_URL)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -249,11 +308,19 @@ if BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 
+# The name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = "Mine Action IMS"
+
+# Days an API token opens the API after it was issued (accounts.authentication).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must be at least 1")
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: an anonymous request gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -277,10 +344,11 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-# Throttling counts requests across every web process: the cache lives in Redis.
+# Throttling counts requests across every web process: the cache lives in Redis. Unreachable,
+# it fails open (core.cache): a read is a miss, a write is skipped, no request fails for it.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/1"),
         "KEY_PREFIX": "mineaction",
     }

@@ -34,7 +34,7 @@ os.environ["CELERY_BROKER_URL"] = os.environ["CELERY_RESULT_BACKEND"] = CELERY_B
 # Throttle counters of tests live apart from those of a running server.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": CACHES["default"]["BACKEND"],  # noqa: F405
         "LOCATION": env.str("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),  # noqa: F405
         "KEY_PREFIX": "test",
     }

@@ -8,22 +8,13 @@ unacknowledged (`task_acks_late`), until its visibility timeout has passed and a
 back in the queue; `reports.services.export_write` then starts the file over.
 """
 
-import contextlib
 import csv
 import io
-import json
-import os
 import re
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from rest_framework.test import APIClient
@@ -33,39 +24,15 @@ from incidents.models import Casualty, Incident, Sex
 from mineaction.celery import app as celery_app
 from reports.models import Export
 from tests.api.helpers import approve, incident_payload
+from tests.workers import Deadline, kill, start_worker, unacked_tasks, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
 # Enough rows that writing the file takes seconds: the worker is caught in the middle of it.
 CASUALTIES = 750_000
-# Seconds the broker keeps a taken, unacknowledged message from other workers (mineaction/settings/test.py).
-VISIBILITY_TIMEOUT = 3
 # The whole test, workers' start-up included, fails past this.
 TIME_LIMIT = 120
 COLUMNS = ["id", "status", "organisation", "incident", "outcome", "sex", "age_group", "civilian_status"]
-# Kombu's Redis transport keeps taken messages here until they are acknowledged.
-UNACKED_KEYS = ("unacked", "unacked_index", "unacked_mutex")
-
-
-class Deadline:
-    """One time limit for every wait of the test, with the workers' logs in its failure message."""
-
-    def __init__(self, seconds: float, logs: list[Path]):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        self.logs = logs
-
-    def wait_for(self, what: str, check, interval: float = 0.1):
-        while True:
-            found = check()
-            if found:
-                return found
-            if time.monotonic() > self.end:
-                raise AssertionError(f"{what}: not within {self.seconds} s\n{self.tails()}")
-            time.sleep(interval)
-
-    def tails(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for log in self.logs if log.exists())
 
 
 def _client(user) -> APIClient:
@@ -150,70 +117,17 @@ def casualties(people) -> list[int]:
     return expected
 
 
-@pytest.fixture
-def broker():
-    """The tests' Redis broker, without messages left by an earlier run, before and after."""
-    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    queue = celery_app.conf.task_default_queue
-    client.delete(queue, *UNACKED_KEYS)
-    yield client
-    client.delete(queue, *UNACKED_KEYS)
-    client.close()
-
-
-def _worker_environment(export_root: Path) -> dict[str, str]:
-    """The test process's own environment (broker and cache of the tests), on the test database."""
-    database = connection.settings_dict
-    url = (
-        f"postgis://{quote(database['USER'], safe='')}:{quote(database['PASSWORD'] or '', safe='')}"
-        f"@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{quote(database['NAME'], safe='')}"
-    )
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mineaction.settings.test",
-        "DATABASE_URL": url,
-        "EXPORT_ROOT": str(export_root),
-        "TEST_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def _start_worker(name: str, log: Path, environment: dict[str, str]) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "celery", "-A", "mineaction", "worker",
-        "--pool=solo", "--concurrency=1", "-Q", celery_app.conf.task_default_queue, "-n", f"{name}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
-    ]  # fmt: skip
-    with open(log, "wb") as out:
-        # A session of its own: the worker and anything it started are one process group.
-        return subprocess.Popen(  # noqa: S603
-            command, cwd=django_settings.BASE_DIR, env=environment, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-
-def _kill(worker: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
-def _unacked_tasks(client: redis.Redis) -> list[dict]:
-    """Headers of the messages workers took and did not acknowledge."""
-    return [json.loads(raw)[0]["headers"] for raw in client.hvals("unacked")]
-
-
 def test_an_export_whose_worker_is_killed_is_written_again_by_the_next_worker_and_published_once(
     people, casualties, export_root, broker, tmp_path
 ):
     alice = people["alice"]
     logs = [tmp_path / "worker-killed.log", tmp_path / "worker-next.log"]
     deadline = Deadline(TIME_LIMIT, logs)
-    environment = _worker_environment(export_root)
+    environment = worker_environment(EXPORT_ROOT=str(export_root))
     queue = celery_app.conf.task_default_queue
     workers: list[subprocess.Popen] = []
     try:
-        workers.append(_start_worker("killed", logs[0], environment))
+        workers.append(start_worker("killed", logs[0], environment))
         accepted = alice.post("/api/v1/exports/", {"resource": "casualties", "format": "csv"}, format="json")
         assert accepted.status_code == 202, accepted.content
         export_id, url = accepted.json()["id"], accepted.json()["url"]
@@ -226,7 +140,7 @@ def test_an_export_whose_worker_is_killed_is_written_again_by_the_next_worker_an
 
         caught = deadline.wait_for("the first worker writing the file", writing, interval=0.05)
         assert 0 < caught["rows"] < CASUALTIES
-        _kill(workers[0])
+        kill(workers[0])
 
         # Killed mid-file: nothing published, only the temporary file it was writing.
         killed = Export.objects.get(pk=export_id)
@@ -238,13 +152,13 @@ def test_an_export_whose_worker_is_killed_is_written_again_by_the_next_worker_an
         assert alice.get(f"/api/v1/exports/{export_id}/download/").status_code == 404
         # Nothing put the message back in the queue: Redis holds it as taken and not acknowledged.
         assert broker.llen(queue) == 0
-        (taken,) = _unacked_tasks(broker)
+        (taken,) = unacked_tasks(broker)
         assert (taken["task"], taken["argsrepr"]) == ("reports.export_run", f"({export_id},)")
         task_id = taken["id"]
         assert f"reports.export_run[{task_id}] received" in logs[0].read_text()
 
         # The next worker gets the same message once its visibility timeout has passed.
-        workers.append(_start_worker("next", logs[1], environment))
+        workers.append(start_worker("next", logs[1], environment))
 
         def finished():
             body = alice.get(url).json()
@@ -275,4 +189,4 @@ def test_an_export_whose_worker_is_killed_is_written_again_by_the_next_worker_an
         assert (statuses, organisations) == ({RecordStatus.APPROVED}, {"DRC"})
     finally:
         for worker in workers:
-            _kill(worker)
+            kill(worker)

@@ -1,5 +1,6 @@
 import environ
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -17,5 +18,10 @@ class Command(BaseCommand):
             return
         if not password:
             raise CommandError("Set DJANGO_SUPERUSER_PASSWORD to create the first administrator.")
+        # create_superuser() asks no validator: the first administrator's password meets the same rules.
+        try:
+            password_validation.validate_password(password, User(username=username, email=email))
+        except ValidationError as error:
+            raise CommandError(f"DJANGO_SUPERUSER_PASSWORD is refused: {' '.join(error.messages)}") from None
         User.objects.create_superuser(username=username, email=email, password=password)
         self.stdout.write(self.style.SUCCESS(f"Created administrator {username!r}."))
