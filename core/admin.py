@@ -32,7 +32,7 @@ from core.forms import add_errors
 from core.history import actor_labels, record_history_for, recorded
 from core.models import RecordStatus, ReportedRecord
 from core.selectors import scoped
-from core.services import part_delete
+from core.services import part_delete, record_lock_as_read
 from core.widgets import MapWidget
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_delete, record_transition
 
@@ -298,6 +298,13 @@ class ServiceInline(ScopedChoicesMixin):
 # --- Record pages ---------------------------------------------------------------------------
 
 
+def _version_sent(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 def _delete_selected_through_services(modeladmin, request, queryset):
     # All or nothing: one refused record keeps every selected record.
     try:
@@ -430,6 +437,8 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         }
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The version the page was opened on goes back with the form when it is shown again.
+        extra_context = {**(extra_context or {}), "version_read": _version_sent(request)}
         if request.method == "POST" and not hasattr(request, "_service_refused"):
             try:
                 # One transaction for the record and its rows: a refused row keeps nothing.
@@ -438,8 +447,12 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
             except ServiceRefused as refused:
                 request._service_refused = refused
             # Shown again from what was sent, with the service's messages; nothing is saved.
-        extra_context = {**(extra_context or {}), **self._workflow(request, object_id)}
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        extra_context = {**extra_context, **self._workflow(request, object_id)}
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        if getattr(getattr(request, "_service_refused", None), "stale", False):
+            # As the record pages (core.pages.RecordFormView): changed since it was read.
+            response.status_code = 409
+        return response
 
     def transition_view(self, request, object_id):
         if request.method != "POST":
@@ -512,6 +525,8 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         raise ImproperlyConfigured(f"{type(self).__name__} names no service to change a record: define update().")
 
     def save_model(self, request, obj, form, change):
+        if change and hasattr(obj, "version"):
+            self.lock_as_read(request, obj)
         data = self.service_data(form, change=change)
         if change and not data:
             # Only rows changed (or nothing): the record is not a new version of itself; its
@@ -528,6 +543,17 @@ class ServiceAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         obj.pk = saved.pk
         obj._state.adding = False
         obj.refresh_from_db()
+
+    def lock_as_read(self, request, obj) -> None:
+        """The record locked for the change, if it is the version the page was opened on
+        (admin/record_change_form.html); else the form comes back with a 409, nothing saved."""
+        try:
+            record_lock_as_read(record=obj, user=request.user, version=_version_sent(request))
+        except RecordChanged:
+            message = _("%(record)s was changed since you opened it: read it again, then decide.") % {"record": obj}
+            refused = ServiceRefused({"non_field_errors": [message]})
+            refused.stale = True
+            raise refused from None
 
     def save_formset(self, request, form, formset, change):
         inline = getattr(formset, "service_inline", None)

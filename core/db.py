@@ -1,9 +1,25 @@
-"""Database helpers shared by long-running work (exports, imports)."""
+"""Database helpers shared by long-running work (exports, imports), and what a lost database is."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
+
+# Connection lost, server shutting down or refusing connections, no free connection in the pool
+# (psycopg_pool.PoolTimeout), a statement cancelled: the next request may well succeed (503, not
+# 500). psycopg's own classes too, for a raw connection used outside Django's wrapper (copy_rows).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def raise_if_database_lost() -> None:
+    """Raises OperationalError when this thread's connection failed and is broken or gone. Django
+    reads a constraint whose query failed as violated (`Q.check`): a record refused while the
+    server restarted was never judged."""
+    raw = connection.connection
+    lost = connection.errors_occurred if raw is None else raw.broken or raw.closed
+    if lost:
+        raise OperationalError("The connection to the database was lost during validation.")
 
 
 @contextmanager

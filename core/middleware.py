@@ -1,10 +1,18 @@
-"""Requests the API refuses before any view runs, answered in JSON like every API error."""
+"""Requests the API refuses before any view runs, answered in JSON like every API error; and
+the answer of any request that lost the database (503)."""
 
+import logging
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import defaults
+
+from core.db import DATABASE_UNAVAILABLE
 
 NUL = "\x00"
 
@@ -49,3 +57,62 @@ class APIRequestGuardMiddleware:
         if limit is not None and length > limit:
             return JsonResponse({"detail": too_large_message(limit)}, status=413)
         return None
+
+
+# --- The database unreachable: 503, never 500 ----------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait: a PostgreSQL restart or fail-over takes a few.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable_message() -> str:
+    return _("The database did not answer: try again in a few seconds.")
+
+
+def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """A 503 with Retry-After: JSON for the API, a page without the database for people. Logged
+    as one warning line; a traceback of a restarted server says nothing a reader can act on."""
+    # One line: psycopg's messages span several.
+    message = " ".join(str(exc).split())
+    logger.warning("Database unavailable, %s %s answered 503: %s", request.method, request.path, message)
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": database_unavailable_message()}, status=503)
+    else:
+        # Rendered without the request: context processors (the menu) would query the database.
+        html = loader.get_template("503.html").render({"LANGUAGE_CODE": get_language()})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    mark_logged(response)
+    return response
+
+
+def mark_logged(response: HttpResponse) -> None:
+    # Django logs every 5xx at error level once more (django.utils.log.log_response).
+    response._has_been_logged = True
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (a page, the admin) that lost the database answers 503 rather than 500. The API's
+    views answer through their exception handler (core.api.exceptions)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(request, exception)
+        return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: what failed outside a view (a middleware saving the session) is a 503 too when
+    it was the database; anything else is the usual 500 page."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exc)
+    return defaults.server_error(request)

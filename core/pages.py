@@ -34,6 +34,7 @@ from core.history import ACTION_LABELS as DONE_LABELS
 from core.history import record_history_for
 from core.models import ReportedRecord
 from core.selectors import scoped
+from core.services import record_lock_as_read
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_transition
 
 PAGE_SIZE = 50
@@ -418,7 +419,8 @@ def safe_next(request) -> str | None:
 class RecordFormView(LoginRequiredMixin, TemplateView):
     """A record's create or edit page. Subclasses set `model`, `form_class` and define
     `save(form, record)`, which calls the domain service (record is None on creation) and
-    returns the saved record; a refusal of the service is shown on the form's fields."""
+    returns the saved record; a refusal of the service is shown on the form's fields. An edit
+    carries the version it was opened on: a record changed since is not written over (409)."""
 
     template_name = "core/record_form.html"
     model: type[Model] = None
@@ -447,6 +449,31 @@ class RecordFormView(LoginRequiredMixin, TemplateView):
         form = self.form_class(**self.form_kwargs(record), initial=self.initial(record))
         return self.render_to_response(self.get_context_data(form=form, record=record))
 
+    # The version of the record the form was opened on, sent back with it (core/record_form.html).
+
+    def version_read(self) -> int | None:
+        try:
+            return int(self.request.POST.get("version", ""))
+        except ValueError:
+            return None
+
+    def as_read(self, record):
+        """The record locked for the save, if no one changed it since the form was opened
+        (core.services.record_lock_as_read); None, on creation, stays None."""
+        if record is None:
+            return None
+        return record_lock_as_read(record=record, user=self.request.user, version=self.version_read())
+
+    def refuse_stale(self, form, record) -> None:
+        form.add_error(None, _("%(record)s was changed since you opened it: read it again, then decide.")
+                       % {"record": record})  # fmt: skip
+        # 409, as RFC 9110 (15.5.10) says of a version sent in the body that conflicts with an
+        # earlier change; the API's If-Match header gets 412.
+        self.error_status = 409
+
+    # A form refused by its fields or by a service; 409 for a record changed since it was read.
+    error_status = 400
+
     def initial(self, record) -> dict:
         organisation = user_organisation(self.request.user)
         if record is None and organisation is not None and issubclass(self.model, ReportedRecord):
@@ -461,12 +488,14 @@ class RecordFormView(LoginRequiredMixin, TemplateView):
             if saved is not None:
                 messages.success(request, _("%(record)s was saved.") % {"record": saved})
                 return HttpResponseRedirect(record_url(saved) or reverse(f"{self.page_name}-list"))
-        return self.render_to_response(self.get_context_data(form=form, record=record), status=400)
+        return self.render_to_response(self.get_context_data(form=form, record=record), status=self.error_status)
 
     def save_or_errors(self, form, record):
         try:
             with transaction.atomic():
-                return self.save(form, record)
+                return self.save(form, self.as_read(record))
+        except RecordChanged:
+            self.refuse_stale(form, record)
         except ApplicationError as exc:
             add_errors(form, exc.errors or {"non_field_errors": [exc.message]})
         except PermissionDenied as exc:
@@ -479,9 +508,12 @@ class RecordFormView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         record = kwargs.get("record")
+        # Sent again as it came: a form shown again keeps the version it was opened on.
+        version = self.version_read() if self.request.method == "POST" else None
         context.update(
             model_label=self.model._meta.verbose_name,
             cancel_url=record_url(record) if record else reverse(f"{self.page_name}-list"),
+            version_read=version if version is not None else getattr(record, "version", None),
         )
         return context
 

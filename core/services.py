@@ -11,7 +11,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, RecordChanged
 from core.statistics import statistics_changed
 
 M = TypeVar("M", bound=models.Model)
@@ -189,3 +189,18 @@ def part_delete(*, part: models.Model, user: Any) -> None:
         owner_touch(part, user)
         part.delete()
     statistics_changed(type(part))
+
+
+def record_lock_as_read(*, record: M, user: Any, version: int | None) -> M:
+    """The record locked until the transaction ends, if it is still the version the user read on
+    a form: a change saved since then would otherwise be silently undone (RecordChanged). Without
+    a version, only the user's own last change may be written over, as the API's If-Match rule
+    (core.api.concurrency); a record deleted meanwhile has changed too."""
+    locked = type(record)._default_manager.select_for_update().filter(pk=record.pk).first()
+    if locked is None:
+        raise RecordChanged()
+    if version is None and getattr(locked, "updated_by_id", None) != getattr(user, "pk", None):
+        raise RecordChanged()
+    if version is not None and version != locked.version:
+        raise RecordChanged()
+    return locked

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, CharField, F, Func, QuerySet, Value, When
 
+from core.db import DATABASE_UNAVAILABLE
 from core.models import RecordStatus
 
 # The levels below the country (reference.models.AdministrativeArea.Level; in Mali région, cercle, commune).
@@ -201,9 +202,13 @@ def _announce(models: set) -> None:
     for listener in _listeners:
         try:
             listener(set(models))
-        except Exception:
-            # Figures may be late, never a committed write refused: the schedule catches up.
-            logger.warning("A listener of the figures failed: the schedule catches up.", exc_info=True)
+        except Exception as exc:
+            # Figures may be late, never a committed write refused: the schedule catches up. A lost
+            # database needs no traceback.
+            logger.warning(
+                "A listener of the figures failed: the schedule catches up.",
+                exc_info=not isinstance(exc, DATABASE_UNAVAILABLE),
+            )
 
 
 def _next_generation() -> None:

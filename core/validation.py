@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import raise_if_database_lost
 from core.exceptions import ApplicationError
 
 WGS84 = 4326
@@ -64,6 +65,7 @@ def full_clean_into(instance: models.Model, problems: Problems, *, exclude: Iter
     try:
         instance.full_clean(exclude=exclude, validate_unique=not in_sets, validate_constraints=not in_sets)
     except ValidationError as exc:
+        raise_if_database_lost()
         for field, messages in exc.message_dict.items():
             for message in messages:
                 problems.add("non_field_errors" if field == "__all__" else field, message)

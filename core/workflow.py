@@ -84,6 +84,10 @@ def record_transition(*, record: Model, user, action: str, reason: str = "", ver
     rule = TRANSITIONS[action]
     record = type(record).objects.select_for_update().get(pk=record.pk)
     policy.check_transition(user, record, action)
+    # Before the status: an approval that lost a race to another reads "changed since", not
+    # "cannot approve an approved record".
+    if version is not None and version != record.version:
+        raise RecordChanged()
     if record.status not in rule.sources:
         raise ApplicationError(
             _("Cannot %(action)s a record that is %(status)s.")
@@ -95,8 +99,6 @@ def record_transition(*, record: Model, user, action: str, reason: str = "", ver
             _("Say which version you approve."),
             errors={"version": [_("Give the version you read (its ETag) to approve it.")]},
         )
-    if version is not None and version != record.version:
-        raise RecordChanged()
     reason = clean_text(reason, "reason", max_length=REASON_MAX_LENGTH)
     if rule.needs_reason and not reason:
         raise ApplicationError(_("Say why."), errors={"reason": [_("A reason is required to %(action)s.") % {

@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from accounts.selectors import is_authority
 from core import policy
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, RecordChanged
 from core.forms import add_errors
 from core.history import ACTION_LABELS, actor_labels
 from core.models import DatePrecision, RecordStatus
@@ -298,12 +298,15 @@ class IncidentFormView(RecordFormView):
         if not formset.is_valid() and not form.errors:
             # The summary at the top of the page says nothing was saved, and where to look.
             form.add_error(None, _("A casualty could not be saved: see the casualties below."))
-        return self.render_to_response(self.get_context_data(form=form, formset=formset, record=record), status=400)
+        context = self.get_context_data(form=form, formset=formset, record=record)
+        return self.render_to_response(context, status=self.error_status)
 
     def save_or_errors(self, form, record, formset=None):
         try:
             with transaction.atomic():
-                return self.save(form, record, formset)
+                return self.save(form, self.as_read(record), formset)
+        except RecordChanged:
+            self.refuse_stale(form, record)
         except ApplicationError as exc:
             _put_errors(form, formset, exc.errors or {"non_field_errors": [exc.message]})
         except PermissionDenied as exc:

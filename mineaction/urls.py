@@ -38,3 +38,4 @@ urlpatterns = [
 ]
 
 handler404 = "core.views.not_found"
+handler500 = "core.middleware.server_error"

@@ -14,8 +14,9 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.db import DATABASE_UNAVAILABLE
 from core.exceptions import ApplicationError, RecordChanged
-from core.middleware import too_large_message
+from core.middleware import database_unavailable, too_large_message
 
 _INDEXED = re.compile(r"^(?P<name>\w+)\[(?P<index>\d+)\]$")
 
@@ -62,6 +63,9 @@ def nest_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Any:
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        # PostgreSQL restarting or out of reach: the client retries (Retry-After), as for a 429.
+        return database_unavailable(context["request"], exc)
     if isinstance(exc, ApplicationError):
         exc = ValidationError(nest_errors(exc.errors) or {"non_field_errors": [exc.message]})
     elif isinstance(exc, DjangoValidationError):

@@ -108,6 +108,9 @@ def add_common_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             responses.setdefault("401", _error("No or invalid credentials."))
             responses.setdefault("429", _error("Too many requests.", headers=RETRY_AFTER))
+            # core.middleware.database_unavailable: PostgreSQL restarting or out of reach.
+            responses.setdefault("503", _error("The database did not answer: send the request again.",
+                                               headers=RETRY_AFTER))  # fmt: skip
             if method in ("post", "put", "patch") or "statistics" in path or method == "get":
                 responses.setdefault("400", _error("Invalid input or filter.", "ValidationErrors"))
             if "/auth/token/" not in path or method != "post":

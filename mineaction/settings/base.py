@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the language is chosen (its answers are translated), before anything reads the request.
     "core.middleware.APIRequestGuardMiddleware",
+    # A view that lost the database answers 503 (JSON for the API), never 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,8 +159,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # milliseconds: compiling took 1.7 of 2.2 s of the map's national box of a million incidents.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # A pool of open connections per process (psycopg_pool), for the web service: gunicorn.conf.py sets
-# one connection per thread. A request then takes a connection already open, checked first (a
-# restarted PostgreSQL costs no error), instead of opening one. Celery's forked workers keep
+# one connection per thread. A request then takes a connection already open, checked first (one a
+# PostgreSQL restart broke is discarded and replaced, never handed out), instead of opening one;
+# only the requests caught by the restart answer 503 (tests/faults). Celery's forked workers keep
 # their own connections (DATABASE_POOL_SIZE 0).
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
 if DATABASE_POOL_SIZE:
@@ -166,7 +169,8 @@ if DATABASE_POOL_SIZE:
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_SIZE,
-        # Each connection is checked as it is taken (CONN_HEALTH_CHECKS above).
+        # Each connection is checked as it is taken (CONN_HEALTH_CHECKS above). While PostgreSQL is
+        # down a request waits this long for the pool's reconnection, then answers 503.
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -108,6 +108,10 @@ def _form_data(response) -> dict:
                 data[bound.html_name] = [str(v) for v in value]
             else:
                 data[bound.html_name] = "" if value is None else str(value)
+    # The version the page was opened on (admin/record_change_form.html), as a browser sends it.
+    original = response.context.get("original")
+    if getattr(original, "version", None):
+        data["version"] = str(original.version)
     return data
 
 

@@ -135,6 +135,8 @@ def _edit_data(resource: str, record, user) -> dict:
         formset = _formset(record)
         forms += [formset.management_form, *formset.forms]
     data = _browser_data(*forms)
+    # The version the page was opened on (core/record_form.html), as a browser sends it.
+    data["version"] = str(record.version)
     if resource == "land-release-activities" and record.hazard_area_id:
         data["hazard_area"] = record.hazard_area.reference
     return data
