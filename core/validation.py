@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApplicationError
 
 WGS84 = 4326
+MAX_VERTICES = 20_000
 
 
 class Problems:
@@ -93,6 +94,12 @@ def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *,
         return
     if geom.empty:
         problems.add(field, _("The geometry is empty."))
+        return
+    # A surveyed polygon has hundreds of vertices, a GPS track a few thousand; far more is a
+    # generated shape whose validity and area checks would hold the database for nothing.
+    if geom.num_coords > MAX_VERTICES:
+        problems.add(field, _("The geometry has %(count)s vertices: simplify it to at most %(limit)s.")
+                     % {"count": geom.num_coords, "limit": MAX_VERTICES})  # fmt: skip
         return
     west, south, east, north = geom.extent
     if west < -180 or east > 180 or south < -90 or north > 90:

@@ -1,6 +1,8 @@
 """The API takes JSON bodies only: records nest (an incident with its casualties), which
 form and multipart bodies cannot carry, so the schema offers no other media type."""
 
+import math
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,10 +13,28 @@ from rest_framework.parsers import JSONParser as BaseJSONParser
 # five levels down: anything far deeper is not a record.
 MAX_DEPTH = 32
 NUL = "\x00"
+# Half of a UTF-16 pair: JSON may write one alone ("\\ud800"), UTF-8 cannot encode it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _nul_message() -> str:
     return _("Text cannot contain the NUL character (\\u0000).")
+
+
+def _surrogate_message() -> str:
+    return _("Text cannot contain an unpaired surrogate (\\ud800 to \\udfff).")
+
+
+def _number_message() -> str:
+    return _("The number is too large to be read.")
+
+
+def _text_problem(text: str) -> str | None:
+    if NUL in text:
+        return _nul_message()
+    if SURROGATE.search(text):
+        return _surrogate_message()
+    return None
 
 
 def _place(errors: dict[str, Any], path: list[str], message: str) -> None:
@@ -32,9 +52,10 @@ def _place(errors: dict[str, Any], path: list[str], message: str) -> None:
 
 
 def check_parsed(data: Any) -> None:
-    """Refuses bodies nested deeper than MAX_DEPTH (ParseError) and any string holding NUL
-    (ValidationError by field path): PostgreSQL refuses NUL in text, and some lookups run on raw
-    input (an `external_id`) before the serializer sees it."""
+    """Refuses bodies nested deeper than MAX_DEPTH (ParseError) and, by field path (ValidationError),
+    any string holding NUL or an unpaired surrogate and any number too large for a float (1e400 reads
+    as infinity): PostgreSQL refuses NUL in text, UTF-8 has no surrogates, no column holds infinity,
+    and some lookups run on raw input (an `external_id`) before the serializer sees it."""
     errors: dict[str, Any] = {}
     # Iterative: the json module already recursed once, a second recursion must not be the limit.
     stack: list[tuple[Any, list[str], int]] = [(data, [], 1)]
@@ -45,14 +66,16 @@ def check_parsed(data: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 # The key as the client wrote it in JSON, readable in the answer.
-                name = key.replace(NUL, "\\u0000")
-                if NUL in key:
-                    _place(errors, [*path, name], _nul_message())
+                name = SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", key.replace(NUL, "\\u0000"))
+                if problem := _text_problem(key):
+                    _place(errors, [*path, name], problem)
                 stack.append((item, [*path, name], depth + 1))
         elif isinstance(value, list):
             stack.extend((item, [*path, str(position)], depth + 1) for position, item in enumerate(value))
-        elif isinstance(value, str) and NUL in value:
-            _place(errors, path or ["non_field_errors"], _nul_message())
+        elif isinstance(value, str) and (problem := _text_problem(value)):
+            _place(errors, path or ["non_field_errors"], problem)
+        elif isinstance(value, float) and not math.isfinite(value):
+            _place(errors, path or ["non_field_errors"], _number_message())
     if errors:
         raise ValidationError(errors)
 
