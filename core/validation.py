@@ -4,6 +4,7 @@ Each check returns messages per field so that a service can report all problems 
 """
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from core.exceptions import ApplicationError
 
 WGS84 = 4326
 MAX_VERTICES = 20_000
+# Half of a UTF-16 pair: JSON may write one alone ("\\ud800"), UTF-8 cannot encode it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Problems:
@@ -68,6 +71,15 @@ def full_clean_into(instance: models.Model, problems: Problems, *, exclude: Iter
         for field, messages in exc.message_dict.items():
             for message in messages:
                 problems.add("non_field_errors" if field == "__all__" else field, message)
+
+
+def text_problem(text: str) -> str | None:
+    """Why PostgreSQL would refuse this text (a NUL, an unpaired surrogate), or None."""
+    if "\x00" in text:
+        return _("Text cannot contain the NUL character (\\u0000).")
+    if SURROGATE.search(text):
+        return _("Text cannot contain an unpaired surrogate (\\ud800 to \\udfff).")
+    return None
 
 
 def as_multipolygon(geom: GEOSGeometry | None) -> GEOSGeometry | None:

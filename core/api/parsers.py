@@ -2,39 +2,22 @@
 form and multipart bodies cannot carry, so the schema offers no other media type."""
 
 import math
-import re
 from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser as BaseJSONParser
 
+from core.validation import SURROGATE, text_problem
+
 # The deepest record is a casualty's identity inside an incident, a multipolygon's position
 # five levels down: anything far deeper is not a record.
 MAX_DEPTH = 32
 NUL = "\x00"
-# Half of a UTF-16 pair: JSON may write one alone ("\\ud800"), UTF-8 cannot encode it.
-SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _nul_message() -> str:
-    return _("Text cannot contain the NUL character (\\u0000).")
-
-
-def _surrogate_message() -> str:
-    return _("Text cannot contain an unpaired surrogate (\\ud800 to \\udfff).")
 
 
 def _number_message() -> str:
     return _("The number is too large to be read.")
-
-
-def _text_problem(text: str) -> str | None:
-    if NUL in text:
-        return _nul_message()
-    if SURROGATE.search(text):
-        return _surrogate_message()
-    return None
 
 
 def _place(errors: dict[str, Any], path: list[str], message: str) -> None:
@@ -67,12 +50,12 @@ def check_parsed(data: Any) -> None:
             for key, item in value.items():
                 # The key as the client wrote it in JSON, readable in the answer.
                 name = SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", key.replace(NUL, "\\u0000"))
-                if problem := _text_problem(key):
+                if problem := text_problem(key):
                     _place(errors, [*path, name], problem)
                 stack.append((item, [*path, name], depth + 1))
         elif isinstance(value, list):
             stack.extend((item, [*path, str(position)], depth + 1) for position, item in enumerate(value))
-        elif isinstance(value, str) and (problem := _text_problem(value)):
+        elif isinstance(value, str) and (problem := text_problem(value)):
             _place(errors, path or ["non_field_errors"], problem)
         elif isinstance(value, float) and not math.isfinite(value):
             _place(errors, path or ["non_field_errors"], _number_message())

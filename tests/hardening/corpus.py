@@ -159,14 +159,27 @@ def zipped(files: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> byte
     return buffer.getvalue()
 
 
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main"><sheetData>'
+)
+SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def xlsx(rows: list[list[str]]) -> bytes:
+    """A workbook of inline strings written as raw XML, so that a cell may hold what openpyxl refuses."""
+    xml = b"".join(
+        b"<row>" + b"".join(b'<c t="inlineStr"><is><t>' + cell.encode() + b"</t></is></c>" for cell in row) + b"</row>"
+        for row in rows
+    )
+    return zipped({**_XLSX_PARTS, "xl/worksheets/sheet1.xml": SHEET_HEAD + xml + SHEET_TAIL})
+
+
 def xlsx_bomb(expanded_bytes: int = 2 * 1024**3) -> bytes:
     """A workbook of a few megabytes whose sheet XML inflates to `expanded_bytes` (blank padding
     inside one cell's element: zlib packs it about a thousand to one)."""
-    head = (
-        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-        b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>'
-    )
-    tail = b"</sheetData></worksheet>"
+    head = SHEET_HEAD + b'<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>'
+    tail = SHEET_TAIL
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in _XLSX_PARTS.items():
@@ -242,12 +255,21 @@ IMPORT_FILES_REFUSED = [
     ("unknown_suffix", "incidents.kml", xml_attack(XXE, "kml", "xxe")),
     ("csv_nul_bytes", "incidents.csv", CSV_HEADER + b"A-1,2024-03-15,impro\x00vised,x,y,-4.19,14.49\n"),
     ("csv_header_only_blank", "incidents.csv", b"\n\n\n"),
+    (
+        "csv_not_utf8_nor_cp1252",
+        "incidents.csv",
+        CSV_HEADER + b"A-1,2024-03-15,impro\x81vised,improvised_av_mine,stepped_on,-4.19,14.49\n",
+    ),
+    ("xlsx_nul_entity", "incidents.xlsx", None),  # built below: XML cannot carry NUL, even as &#0;
+    ("xlsx_control_character", "incidents.xlsx", None),  # a raw \x01: no XML parser reads it
+    ("xlsx_xxe", "incidents.xlsx", None),
+    ("xlsx_billion_laughs", "incidents.xlsx", None),
 ]
 
 # Files whose rows are read, and rejected row by row: nothing is written.
 IMPORT_FILES_ROWS_REJECTED = [
-    ("csv_not_utf8", "incidents.csv",
-     CSV_HEADER + b"A-1,2024-03-15,impro\x81vised,improvised_av_mine,stepped_on,-4.19,14.49\n"),
+    ("csv_cp1252", "incidents.csv",
+     CSV_HEADER + b"A-1,2024-03-15,impro\xe9vised,improvised_av_mine,stepped_on,-4.19,14.49\n"),
     ("csv_bom_latin1", "incidents.csv", b"\xef\xbb\xbf" + CSV_HEADER + b"A-1,2024-02-30,x,y,z,-4.19,14.49\n"),
     ("csv_formula_and_nul_text", "incidents.csv",
      CSV_HEADER + b'A-1,=HYPERLINK("x"),improvised,improvised_av_mine,stepped_on,-4.19,200\n'),
@@ -260,6 +282,12 @@ IMPORT_FILES_ROWS_REJECTED = [
      b'"2024-03-15"}, "geometry": {"type": "Point", "coordinates": [-4.19, 200]}}, {"type": "Feature", '
      b'"properties": [], "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}},'
      b' 7, {"type": "Feature", "properties": {"incident_date": "0001-01-01"}, "geometry": "POINT"}]}'),
+    ("geojson_nul_and_surrogate_text", "incidents.geojson",
+     b'{"type": "FeatureCollection", "features": [' + b", ".join(
+         b'{"type": "Feature", "properties": {"incident_date": "2024-03-15", "incident_class": "improvised", '
+         b'"device_category_reported": "improvised_av_mine", "how_activated": "stepped_on", "description": "'
+         + text + b'", "external_id": "G-' + text + b'"}, "geometry": {"type": "Point", "coordinates": [-4.19, 14.49]}}'
+         for text in (b"a\\u0000b", b"a\\ud800b")) + b"]}"),
 ]  # fmt: skip
 
 # --- OGC API - Features and tiles ----------------------------------------------------------------
@@ -306,4 +334,41 @@ TILES = [
     ("negative", "5/-1/0"),
     ("words", "z/x/y"),
     ("float", "1.5/0/0"),
+]
+
+
+def _xlsx_files() -> dict[str, bytes]:
+    header = [*CSV_HEADER.decode().strip().split(","), "description"]
+    row = ["X-1", "2024-03-15", "improvised", "improvised_av_mine", "stepped_on", "-4.19", "14.49"]
+    doctype = b'<?xml version="1.0" encoding="UTF-8"?>'
+    return {
+        "xlsx_nul_entity": xlsx([header, [*row, "a&#0;b"]]),
+        "xlsx_control_character": xlsx([header, [*row, "a\x01b"]]),
+        "xlsx_xxe": zipped(
+            {
+                **_XLSX_PARTS,
+                "xl/worksheets/sheet1.xml": XXE
+                + SHEET_HEAD.removeprefix(doctype)
+                + b'<row><c t="inlineStr"><is><t>&xxe;</t></is></c></row>'
+                + SHEET_TAIL,
+            }
+        ),
+        "xlsx_billion_laughs": zipped(
+            {
+                **_XLSX_PARTS,
+                "xl/worksheets/sheet1.xml": BILLION_LAUGHS
+                + SHEET_HEAD.removeprefix(doctype)
+                + b'<row><c t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+                + SHEET_TAIL,
+            }
+        ),
+    }
+
+
+XLSX_FILES = _xlsx_files()
+IMPORT_FILES_REFUSED = [
+    (name, file_name, XLSX_FILES.get(name, content)) for name, file_name, content in IMPORT_FILES_REFUSED
+]
+IMPORT_FILES_ROWS_REJECTED = [
+    (name, file_name, XLSX_FILES.get(name, content)) for name, file_name, content in IMPORT_FILES_ROWS_REJECTED
 ]
