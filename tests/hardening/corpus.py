@@ -307,6 +307,7 @@ OGC_PARAMETERS = [
     ("crs_file", "crs=file:///etc/passwd"),
     ("datetime_impossible", "datetime=2025-02-30"),
     ("datetime_year_one", "datetime=0001-01-01/.."),
+    ("datetime_year_two", "datetime=0002-01-01/.."),
     ("datetime_inverted", "datetime=2024-12-31/2024-01-01"),
     ("datetime_words", "datetime=yesterday"),
     ("datetime_open_both", "datetime=../.."),
