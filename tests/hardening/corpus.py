@@ -5,7 +5,9 @@ for them; the tests say what every door must answer (a specific 4xx, or the valu
 escaped) and that nothing else was written.
 """
 
+import datetime
 import io
+import json
 import zipfile
 
 # --- Text ------------------------------------------------------------------------------------
@@ -144,6 +146,8 @@ DATES = [
     ("year_five_digits", "12024-01-01"),
     ("day_first", "15/03/2024"),
     ("word", "yesterday"),
+    # An event cannot lie in the future (the service's rule), even by a day.
+    ("tomorrow", (datetime.date.today() + datetime.timedelta(days=1)).isoformat()),
 ]
 
 # --- Files ----------------------------------------------------------------------------------------
@@ -373,3 +377,22 @@ IMPORT_FILES_REFUSED = [
 IMPORT_FILES_ROWS_REJECTED = [
     (name, file_name, XLSX_FILES.get(name, content)) for name, file_name, content in IMPORT_FILES_ROWS_REJECTED
 ]
+
+
+# Polygon files a surveyor might load on the hazard page: (name, file name, content). Each is a form error.
+GEOMETRY_FILES = [
+    ("kml_billion_laughs", "area.kml", xml_attack(BILLION_LAUGHS, "kml", "lol9")),
+    ("kml_xxe", "area.kml", xml_attack(XXE, "kml", "xxe")),
+    ("gpx_xxe", "area.gpx", xml_attack(XXE, "gpx", "xxe")),
+    ("gpx_billion_laughs", "area.gpx", xml_attack(BILLION_LAUGHS, "gpx", "lol9")),
+    ("png_named_kml", "area.kml", PNG),
+    ("zip_named_geojson", "area.geojson", zipped({"area.geojson": b"{}"})),
+    ("kmz", "area.kmz", zipped({"doc.kml": b"<kml/>"})),
+    ("empty", "area.geojson", b""),
+    ("geojson_not_utf8", "area.geojson", b'{"type": "Polygon", "coordinates": "\xff"}'),
+    ("kml_bowtie", "area.kml", (
+        "<kml xmlns='http://www.opengis.net/kml/2.2'><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        + " ".join(f"{lon},{lat}" for lon, lat in BOWTIE)
+        + "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>").encode()),
+] + [(f"geojson_{name}", "area.geojson", json.dumps(geometry).encode()) for name, geometry in POLYGONS
+     if name not in ("nan_coordinates",)]  # fmt: skip

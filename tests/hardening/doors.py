@@ -53,5 +53,5 @@ def _body(response):
         try:
             return json.loads(response.content)
         except ValueError:
-            return response.content[:300]
-    return getattr(response, "content", b"")[:300]
+            return response.content
+    return getattr(response, "content", b"")

@@ -160,7 +160,7 @@ def test_dates_impossible_implausible_or_with_a_time_are_refused(api_alice, base
     pk = _record(api_alice, slug, bases)
     failures = []
     for name, value in corpus.DATES:
-        if name == "year_9999" and field in FUTURE_ALLOWED:
+        if name in ("year_9999", "tomorrow") and field in FUTURE_ALLOWED:
             continue
         raw = json.dumps(value)
         for method, call in (("POST", _post(api_alice, slug, _with(_valid(slug, bases, api_alice), field, raw))),
