@@ -69,3 +69,11 @@ def api_alice(alice):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(alice)
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.hardening.doors import SENT
+
+    if SENT:
+        by_door = ", ".join(f"{door or 'other'} {count}" for door, count in sorted(SENT.items()))
+        terminalreporter.write_line(f"Hostile requests sent: {sum(SENT.values())} ({by_door})")
