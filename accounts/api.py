@@ -17,7 +17,8 @@ from core.api.parsers import JSONParser
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # Longer than any user name: refused before django-axes records the attempt in its 255 characters.
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 

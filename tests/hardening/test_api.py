@@ -112,7 +112,7 @@ def _judge(outcome, field: str, label: str, failures: list, *, must_refuse: bool
             failures.append(f"{label}: {outcome.status} without naming the field: {str(outcome.body)[:200]}")
     elif must_refuse:
         failures.append(f"{label}: accepted ({outcome.status})")
-    elif outcome.status not in (200, 201):
+    elif outcome.status not in (200, 201, 202):
         failures.append(f"{label}: unexpected {outcome.status} {str(outcome.body)[:200]}")
 
 
@@ -227,4 +227,72 @@ def test_a_polygon_of_too_many_vertices_is_refused_naming_the_limit(api_alice, s
     response = api_alice.post("/api/v1/hazard-areas/", payload, format="json")
     assert response.status_code == 400
     assert response.json() == {"geometry": ["The geometry has 20003 vertices: simplify it to at most 20000."]}
+    snapshot.check()
+
+
+def _other_doors(client, bases) -> list[tuple[str, str, dict]]:
+    """(method, URL, a valid body) of the API's writes beside the records: exports, reports, mappings,
+    workflow transitions, tokens."""
+    incident = client.post("/api/v1/incidents/", bases["incidents"], format="json").json()
+    return [
+        ("POST", "/api/v1/exports/", {"resource": "incidents", "format": "csv",
+                                      "filters": {"date_after": "2024-01-01", "status": ["draft"]}}),
+        ("POST", "/api/v1/reports/", {"report": "monitor", "year": 2024, "format": "xlsx"}),
+        ("POST", "/api/v1/import-mappings/", {"name": "carte", "record_type": "incidents",
+                                              "columns": {"Date": "incident_date"},
+                                              "values": {"incident_class": {"IED": "improvised"}}}),
+        ("POST", f"/api/v1/incidents/{incident['id']}/submit/", {"reason": "ok"}),
+        ("POST", f"/api/v1/incidents/{incident['id']}/withdraw/", {"reason": "ok", "version": 1}),
+        ("POST", "/api/v1/auth/token/", {"username": "alice", "password": "wrong"}),
+    ]  # fmt: skip
+
+
+# Wrong credentials (401) and too many of them (429) are the token's own refusals.
+TOKEN_REFUSALS = {401, 429}
+
+
+def test_the_other_writes_refuse_wrong_types_and_broken_bodies(api_alice, bases):
+    failures = []
+    for method, url, body in _other_doors(api_alice, bases):
+        values = [*corpus.WRONG_TYPES, *[(name, json.dumps(text)) for name, text in corpus.TEXT_REFUSED]]
+        # Inside the filters of an export too: they are a list's query parameters.
+        keys = [*body, *(f"filters.{key}" for key in body.get("filters", {}))]
+        for key in keys:
+            for name, raw in values:
+                if key.startswith("filters."):
+                    sent = json.dumps({**body, "filters": "__f__"}).replace(
+                        '"__f__"', _with(body["filters"], key.removeprefix("filters."), raw)
+                    )
+                else:
+                    sent = _with(body, key, raw)
+                outcome = send(
+                    lambda method=method, url=url, sent=sent: api_alice.generic(
+                        method, url, sent.encode("utf-8", "surrogatepass"), content_type="application/json"
+                    )
+                )
+                if url.endswith("/token/") and outcome.status in TOKEN_REFUSALS:
+                    continue
+                _judge(outcome, key, f"{url} {key}={name}", failures, must_refuse=False)
+        for name, raw, content_type in corpus.BODIES:
+            outcome = send(
+                lambda method=method, url=url, raw=raw, content_type=content_type: api_alice.generic(
+                    method, url, raw, content_type=content_type
+                )
+            )
+            if outcome.status >= 500 or outcome.error:
+                failures.append(f"{url} body {name}: {outcome.status} {outcome.error}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_user_name_longer_than_any_is_refused_before_the_login_is_attempted(client, snapshot):
+    from tests.field.odk_helpers import basic
+
+    response = client.post("/api/v1/auth/token/", {"username": "a" * 10_000, "password": "x"},
+                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400
+    assert response.json() == {"username": ["Ensure this field has no more than 150 characters."]}
+    for credentials in (basic("a" * 10_000, "x"), basic("alice\x00", "x"), basic("alice", "x\x00")):
+        odk = client.get("/odk/formList", HTTP_AUTHORIZATION=credentials, HTTP_X_OPENROSA_VERSION="1.0")
+        assert odk.status_code == 401
+        assert odk["WWW-Authenticate"].startswith("Basic ")
     snapshot.check()
