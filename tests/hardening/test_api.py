@@ -295,4 +295,10 @@ def test_a_user_name_longer_than_any_is_refused_before_the_login_is_attempted(cl
         odk = client.get("/odk/formList", HTTP_AUTHORIZATION=credentials, HTTP_X_OPENROSA_VERSION="1.0")
         assert odk.status_code == 401
         assert odk["WWW-Authenticate"].startswith("Basic ")
+    # The log-in pages (Django's form, whose length is only the input's attribute) show the form again
+    # with the failed log-in recorded, its name cut to django-axes' column (accounts.backends).
+    for url in ("/accounts/login/", "/admin/login/"):
+        page = client.post(url, {"username": "a" * 10_000, "password": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200, url
+        assert 'name="username"' in page.content.decode()
     snapshot.check()
