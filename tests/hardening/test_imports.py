@@ -176,12 +176,6 @@ def test_a_refused_file_says_why(api_alice, bomb, name, reason):
     assert record_import.error.startswith(reason), record_import.error
 
 
-def test_openpyxl_reads_workbooks_through_defusedxml():
-    import openpyxl
-
-    assert openpyxl.DEFUSEDXML is True
-
-
 def test_a_text_no_column_stores_is_a_problem_of_its_row(api_alice):
     file_name, content = FILES["geojson_nul_and_surrogate_text"]
     outcome, record_import = _through(_api, api_alice, file_name, content)
