@@ -21,7 +21,8 @@ from core.exceptions import ApplicationError
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # Longer than any user name: refused before django-axes records the attempt in its 255 characters.
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp_token = serializers.CharField(
         required=False,

@@ -28,3 +28,16 @@ class AccountBackend(ModelBackend):
                     pairs = cursor.fetchall()
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in pairs}
         return user_obj._perm_cache
+
+
+# django-axes keeps the name tried in 255 characters; longer, the failure's record is a 500.
+ATTEMPT_USERNAME_MAX = 255
+
+
+def attempted_username(request, credentials=None) -> str | None:
+    """The user name django-axes records and locks by (settings.AXES_USERNAME_CALLABLE): the one
+    given, cut to what its table holds (no account's name is that long, so no lock is shared)."""
+    # As django-axes reads it by default: the credentials given to authenticate(), else the form.
+    given = credentials or getattr(request, "data", request.POST)
+    username = given.get("username")
+    return username[:ATTEMPT_USERNAME_MAX] if isinstance(username, str) else username

@@ -129,8 +129,11 @@ def period_reaches(qs, value, date_field: str, precision_field: str | None):
         return qs.filter(**{f"{date_field}__gte": value})
     from core.dates import PeriodEnd
 
+    # Within a year of 0001-01-01 there is no year before: the bound stops at the first day there is.
+    year = datetime.timedelta(days=366)
+    earliest = value - year if value > datetime.date.min + year else datetime.date.min
     return (
-        qs.filter(**{f"{date_field}__gte": value - datetime.timedelta(days=366)})
+        qs.filter(**{f"{date_field}__gte": earliest})
         .alias(period_end=PeriodEnd(date_field, precision_field))
         .filter(period_end__gte=value)
     )

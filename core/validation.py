@@ -4,6 +4,7 @@ Each check returns messages per field so that a service can report all problems 
 """
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,9 @@ from core.db import raise_if_database_lost
 from core.exceptions import ApplicationError
 
 WGS84 = 4326
+MAX_VERTICES = 20_000
+# Half of a UTF-16 pair: JSON may write one alone ("\\ud800"), UTF-8 cannot encode it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Problems:
@@ -71,6 +75,15 @@ def full_clean_into(instance: models.Model, problems: Problems, *, exclude: Iter
                 problems.add("non_field_errors" if field == "__all__" else field, message)
 
 
+def text_problem(text: str) -> str | None:
+    """Why PostgreSQL would refuse this text (a NUL, an unpaired surrogate), or None."""
+    if "\x00" in text:
+        return _("Text cannot contain the NUL character (\\u0000).")
+    if SURROGATE.search(text):
+        return _("Text cannot contain an unpaired surrogate (\\ud800 to \\udfff).")
+    return None
+
+
 def as_multipolygon(geom: GEOSGeometry | None) -> GEOSGeometry | None:
     """Polygons are stored as multipolygons: one hazardous area may have several parts."""
     if isinstance(geom, Polygon):
@@ -95,6 +108,12 @@ def check_geometry(geom: GEOSGeometry | None, field: str, problems: Problems, *,
         return
     if geom.empty:
         problems.add(field, _("The geometry is empty."))
+        return
+    # A surveyed polygon has hundreds of vertices, a GPS track a few thousand; far more is a
+    # generated shape whose validity and area checks would hold the database for nothing.
+    if geom.num_coords > MAX_VERTICES:
+        problems.add(field, _("The geometry has %(count)s vertices: simplify it to at most %(limit)s.")
+                     % {"count": geom.num_coords, "limit": MAX_VERTICES})  # fmt: skip
         return
     west, south, east, north = geom.extent
     if west < -180 or east > 180 or south < -90 or north > 90:

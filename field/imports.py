@@ -39,7 +39,7 @@ from core.history import bulk_insert_history, inserts_recorded_in_bulk, recorded
 from core.models import RecordStatus
 from core.services import apply_fields, format_reference
 from core.statistics import statistics_changed
-from core.validation import relations_checked_in_sets
+from core.validation import relations_checked_in_sets, text_problem
 from core.workflow import ACTION_LABELS, TRANSITIONS, record_transition
 from education.models import RiskEducationSession
 from education.services import risk_education_session_create, risk_education_session_update
@@ -136,6 +136,12 @@ def mapped(row: SourceRow, kind: ImportType, mapping: ImportMapping | None) -> L
     for column, value in row.values.items():
         name = columns.get(column, column)
         if not name or _empty(value):
+            continue
+        # JSON may carry what no text column stores: said for the row rather than failing the file.
+        problem = next(filter(None, (text_problem(v) for v in (value if isinstance(value, list) else [value])
+                                     if isinstance(v, str))), None)  # fmt: skip
+        if problem:
+            line.refuse(name, problem)
             continue
         if name in lists and isinstance(value, str):
             # A spreadsheet cell or a shapefile attribute holds a list as text: "uxo; improvised_ap_mines".

@@ -11,14 +11,23 @@ import datetime
 import io
 import json
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+# A workbook's XML deflates five to twenty times; a part inflating far more, or a workbook larger than
+# this once inflated, is a zip bomb openpyxl would spend minutes and gigabytes reading.
+XLSX_MAX_RATIO = 200
+XLSX_MAX_EXPANDED = 1024**3
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shp"}
 
@@ -61,6 +70,9 @@ def read_rows(path: Path, name: str) -> Iterator[SourceRow]:
 
 def _text(path: Path) -> str:
     raw = path.read_bytes()
+    # Text never holds NUL: such a file is binary (a picture renamed), and PostgreSQL stores no NUL.
+    if b"\x00" in raw:
+        raise ImportFileError(_("The file holds NUL bytes: it is not text."))
     # UTF-8 first (with or without Excel's BOM), else the Windows encoding of a French Excel.
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -78,11 +90,14 @@ def _csv_rows(path: Path) -> Iterator[SourceRow]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = _header(next(reader, None))
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        yield SourceRow(number, _row(header, [cell.strip() for cell in cells], number))
+    try:
+        header = _header(next(reader, None))
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield SourceRow(number, _row(header, [cell.strip() for cell in cells], number))
+    except csv.Error as exc:
+        raise ImportFileError(_("The file is not valid CSV: %(reason)s.") % {"reason": exc}) from exc
 
 
 def _header(cells) -> list[str]:
@@ -105,9 +120,15 @@ def _xlsx_rows(path: Path) -> Iterator[SourceRow]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_not_a_bomb(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (ParseError, InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        # openpyxl wraps the XML parser's refusal (defusedxml's: a DTD, an entity) in a ValueError.
+        causes = (exc, exc.__cause__, exc.__context__)
+        xml = next((e for e in causes if isinstance(e, ParseError | DefusedXmlException)), None)
+        if xml is not None:
+            raise ImportFileError(_("The workbook's XML cannot be read: %(reason)s.") % {"reason": xml}) from exc
         raise ImportFileError(_("This is not an XLSX workbook Excel or LibreOffice can open.")) from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
@@ -117,8 +138,26 @@ def _xlsx_rows(path: Path) -> Iterator[SourceRow]:
             if all(value in (None, "") for value in values):
                 continue
             yield SourceRow(number, _row(header, values, number))
+    except (ParseError, DefusedXmlException) as exc:
+        # The sheet is read as it streams: broken XML, a NUL, or a declared entity surface here.
+        raise ImportFileError(_("The workbook's XML cannot be read: %(reason)s.") % {"reason": exc}) from exc
     finally:
         workbook.close()
+
+
+def _check_not_a_bomb(path: Path) -> None:
+    """The sizes the archive declares are those zipfile holds each part to while inflating it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(_("This is not an XLSX workbook Excel or LibreOffice can open.")) from exc
+    expanded = sum(part.file_size for part in parts)
+    inflated = any(part.file_size > 1024**2 and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1)
+                   for part in parts)  # fmt: skip
+    if expanded > XLSX_MAX_EXPANDED or inflated:
+        raise ImportFileError(_("This workbook would inflate to %(size)s when opened: it is refused as a zip bomb.")
+                              % {"size": filesizeformat(expanded)})  # fmt: skip
 
 
 def _cell(value):
@@ -162,6 +201,8 @@ def _feature_row(number: int, feature) -> SourceRow:
 
 def _gdal_rows(path: Path, *, zipped: bool) -> Iterator[SourceRow]:
     """GDAL's ogr2ogr writes the file's first layer as GeoJSON lines in WGS84; read like GeoJSON."""
+    if zipped:
+        _check_shapefile(path)
     source = f"/vsizip/{path}" if zipped else str(path)
     command = ["ogr2ogr", "-f", "GeoJSONSeq", "/vsistdout/", source, "-t_srs", "EPSG:4326", "-lco", "RS=NO"]
     done = subprocess.run(command, capture_output=True, timeout=600, check=False)  # noqa: S603  # nosec B603 # ogr2ogr with a list of arguments and no shell; the file is one the import stored under IMPORT_ROOT
@@ -173,3 +214,14 @@ def _gdal_rows(path: Path, *, zipped: bool) -> Iterator[SourceRow]:
     for number, line in enumerate(done.stdout.decode("utf-8", "replace").splitlines(), start=1):
         if line.strip():
             yield _feature_row(number, json.loads(line))
+
+
+def _check_shapefile(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(_("The file is not a zip archive.")) from exc
+    # Without its .shp, GDAL reads the .dbf alone as a table of no geometry.
+    if not any(name.lower().endswith(".shp") for name in names):
+        raise ImportFileError(_("The zip file holds no Shapefile (.shp)."))

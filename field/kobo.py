@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.validation import SURROGATE
 from field.models import FieldSubmission, KoboSource
 from field.openrosa import kobo_row_data
 from field.submissions import form_may_use, submission_receive
@@ -127,6 +128,13 @@ def instance_id_of(row: dict[str, Any]) -> str:
     return str(value).strip()
 
 
+def row_payload(row: dict[str, Any]) -> str:
+    """The row as kept with its submission: readable JSON, escaped where a lone surrogate would make
+    text PostgreSQL cannot store."""
+    payload = json.dumps(row, ensure_ascii=False)
+    return json.dumps(row) if SURROGATE.search(payload) else payload
+
+
 def kobo_source_pull(*, source: KoboSource) -> PullResult:
     """Reads every page of the asset's data and receives each new row (field.submissions).
 
@@ -204,7 +212,7 @@ def _row_receive(session: requests.Session, source: KoboSource, spec, row: dict[
             source=FieldSubmission.Source.KOBO, form_id=spec.form_id, instance_id=instance_id,
             form_version=str(row.get("__version__") or ""), user=source.user,
             answers=kobo_row_data(row, spec.repeats),
-            payload=json.dumps(row, ensure_ascii=False),
+            payload=row_payload(row),
             files=_attachments(session, source, row),
         )  # fmt: skip
     except Exception as exc:

@@ -54,6 +54,9 @@ def _submission_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+USERNAME_MAX = 150
+
+
 def basic_user(request: HttpRequest):
     """The active user of the request's Basic credentials, else None. Authenticated with the
     request, so that django-axes counts failures and locks an account or address guessing."""
@@ -65,7 +68,9 @@ def basic_user(request: HttpRequest):
     except (binascii.Error, UnicodeDecodeError):
         return None
     username, colon, password = decoded.partition(":")
-    if not colon or not username:
+    # No user has such a name (150 characters at most, no NUL): not worth a query, nor an attempt
+    # django-axes would fail to record.
+    if not colon or not username or len(username) > USERNAME_MAX or "\x00" in decoded:
         return None
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:

@@ -13,6 +13,8 @@ from defusedxml.ElementTree import ParseError, fromstring
 from django.contrib.gis.geos import GEOSException, Point, Polygon
 from django.utils.translation import gettext as _
 
+from core.validation import SURROGATE
+
 WGS84 = 4326
 
 
@@ -94,8 +96,9 @@ def kobo_row_data(row: dict[str, Any], repeats: frozenset[str]) -> dict[str, Any
         if name in repeats and isinstance(value, list):
             data[name] = [kobo_row_data(item, repeats) for item in value if isinstance(item, dict)]
         elif isinstance(value, str | int | float):
-            # PostgreSQL refuses NUL in text: a value carrying one is a typing accident.
-            data[name] = str(value).replace("\x00", "").strip()
+            # PostgreSQL refuses NUL in text and UTF-8 has no lone surrogate: a value carrying one is
+            # a typing or encoding accident, dropped so that the rest of the row is read.
+            data[name] = SURROGATE.sub("\ufffd", str(value).replace("\x00", "")).strip()
     return data
 
 

@@ -84,7 +84,8 @@ def _related(model: type[Model], message: Promise) -> Callable[[str], Model]:
     """An id the form offered (localities.csv, a choice list) as the record it names."""
 
     def convert(value: str) -> Model:
-        record = model._default_manager.filter(pk=int(value)).first() if value.isdigit() else None
+        # ASCII digits only: "²" or "١٢" are digits to str.isdigit(), not to int() or the form's list.
+        record = model._default_manager.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
         if record is None:
             raise InstanceError(message % {"value": value[:40]})
         return record

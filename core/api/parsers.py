@@ -1,11 +1,14 @@
 """The API takes JSON bodies only: records nest (an incident with its casualties), which
 form and multipart bodies cannot carry, so the schema offers no other media type."""
 
+import math
 from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser as BaseJSONParser
+
+from core.validation import SURROGATE, text_problem
 
 # The deepest record is a casualty's identity inside an incident, a multipolygon's position
 # five levels down: anything far deeper is not a record.
@@ -13,8 +16,8 @@ MAX_DEPTH = 32
 NUL = "\x00"
 
 
-def _nul_message() -> str:
-    return _("Text cannot contain the NUL character (\\u0000).")
+def _number_message() -> str:
+    return _("The number is too large to be read.")
 
 
 def _place(errors: dict[str, Any], path: list[str], message: str) -> None:
@@ -32,9 +35,10 @@ def _place(errors: dict[str, Any], path: list[str], message: str) -> None:
 
 
 def check_parsed(data: Any) -> None:
-    """Refuses bodies nested deeper than MAX_DEPTH (ParseError) and any string holding NUL
-    (ValidationError by field path): PostgreSQL refuses NUL in text, and some lookups run on raw
-    input (an `external_id`) before the serializer sees it."""
+    """Refuses bodies nested deeper than MAX_DEPTH (ParseError) and, by field path (ValidationError),
+    any string holding NUL or an unpaired surrogate and any number too large for a float (1e400 reads
+    as infinity): PostgreSQL refuses NUL in text, UTF-8 has no surrogates, no column holds infinity,
+    and some lookups run on raw input (an `external_id`) before the serializer sees it."""
     errors: dict[str, Any] = {}
     # Iterative: the json module already recursed once, a second recursion must not be the limit.
     stack: list[tuple[Any, list[str], int]] = [(data, [], 1)]
@@ -45,14 +49,16 @@ def check_parsed(data: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 # The key as the client wrote it in JSON, readable in the answer.
-                name = key.replace(NUL, "\\u0000")
-                if NUL in key:
-                    _place(errors, [*path, name], _nul_message())
+                name = SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", key.replace(NUL, "\\u0000"))
+                if problem := text_problem(key):
+                    _place(errors, [*path, name], problem)
                 stack.append((item, [*path, name], depth + 1))
         elif isinstance(value, list):
             stack.extend((item, [*path, str(position)], depth + 1) for position, item in enumerate(value))
-        elif isinstance(value, str) and NUL in value:
-            _place(errors, path or ["non_field_errors"], _nul_message())
+        elif isinstance(value, str) and (problem := text_problem(value)):
+            _place(errors, path or ["non_field_errors"], problem)
+        elif isinstance(value, float) and not math.isfinite(value):
+            _place(errors, path or ["non_field_errors"], _number_message())
     if errors:
         raise ValidationError(errors)
 

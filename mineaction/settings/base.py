@@ -221,6 +221,7 @@ AXES_RESET_ON_SUCCESS = True
 # Lockouts are still logged as warnings; every successful login is not.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_USERNAME_CALLABLE = "accounts.backends.attempted_username"
 # Behind a reverse proxy every request comes from the proxy's address: the client's is the last
 # one the proxy appended to X-Forwarded-For. Direct connections (the default) trust no header.
 if _bool("BEHIND_PROXY", default=False):
