@@ -1,7 +1,6 @@
 """Tokens for partners' scripts: each user obtains, reads and revokes their own."""
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -87,12 +86,8 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("Wrong user name or password."))
         try:
-            second_factor.check_code(user, code)
+            second_factor.check_code(user, code, request=request._request)
         except ApplicationError as refused:
-            # Counted by django-axes like a wrong password.
-            user_login_failed.send(
-                sender=__name__, credentials={"username": user.get_username()}, request=request._request
-            )
             raise AuthenticationFailed(refused.message) from None
         token, created = Token.objects.get_or_create(user=user)
         if not created and token_expired(token):

@@ -4,7 +4,6 @@ for an account that has one (accounts.second_factor)."""
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from accounts import second_factor
@@ -25,12 +24,8 @@ class SecondFactorMixin(forms.Form):
         user = self.get_user()
         if user is not None:
             try:
-                second_factor.check_code(user, cleaned.get("otp_token", ""))
+                second_factor.check_code(user, cleaned.get("otp_token", ""), request=self.request)
             except ApplicationError as refused:
-                # Counted like a wrong password: codes cannot be guessed faster than passwords.
-                user_login_failed.send(
-                    sender=__name__, credentials={"username": cleaned.get("username")}, request=self.request
-                )
                 self.user_cache = None
                 raise forms.ValidationError({"otp_token": refused.errors["otp_token"]}) from None
         return cleaned

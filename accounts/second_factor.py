@@ -4,6 +4,7 @@ door that takes their password also asks for the code (the login page, the admin
 its login to that page, and `POST /api/v1/auth/token/`); doors that cannot ask for one (ODK
 Collect's basic authentication) refuse the account."""
 
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -33,18 +34,22 @@ def code_accepted(device: TOTPDevice, code: str) -> bool:
     return code.isdigit() and device.verify_token(code)
 
 
-def check_code(user, code: str) -> None:
-    """The code a user with a second factor must give with the password; nothing for others."""
+def check_code(user, code: str, *, request=None) -> None:
+    """The code a user with a second factor must give with the password; nothing for others. A
+    login door passes its `request`: a refused code then counts as a failed login (django-axes), so
+    that codes cannot be guessed faster than passwords."""
     device = confirmed_device(user)
     if device is None:
         return
     if not (code or "").strip():
-        raise ApplicationError(
-            _("Give the code of your authenticator app."),
-            errors={"otp_token": [_("Give the code of your authenticator app.")]},
-        )
-    if not code_accepted(device, code):
-        raise ApplicationError(_("Wrong or expired code."), errors={"otp_token": [_("Wrong or expired code.")]})
+        message = _("Give the code of your authenticator app.")
+    elif not code_accepted(device, code):
+        message = _("Wrong or expired code.")
+    else:
+        return
+    if request is not None:
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+    raise ApplicationError(message, errors={"otp_token": [message]})
 
 
 def enrolment_start(user) -> TOTPDevice:

@@ -138,8 +138,8 @@ def mapped(row: SourceRow, kind: ImportType, mapping: ImportMapping | None) -> L
         if not name or _empty(value):
             continue
         # JSON may carry what no text column stores: said for the row rather than failing the file.
-        problem = next(filter(None, (text_problem(v) for v in (value if isinstance(value, list) else [value])
-                                     if isinstance(v, str))), None)  # fmt: skip
+        texts = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+        problem = next(filter(None, map(text_problem, texts)), None)
         if problem:
             line.refuse(name, problem)
             continue

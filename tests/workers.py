@@ -56,18 +56,23 @@ def broker():
     client.close()
 
 
-def worker_environment(**extra: str) -> dict[str, str]:
-    """The test process's own environment (broker and cache of the tests), on the test database."""
+def database_url() -> str:
+    """The test database as a `DATABASE_URL`, for a process of its own (a worker, gunicorn)."""
     database = connection.settings_dict
-    url = (
+    return (
         f"postgis://{quote(database['USER'], safe='')}:{quote(database['PASSWORD'] or '', safe='')}"
         f"@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{quote(database['NAME'], safe='')}"
     )
+
+
+def worker_environment(**extra: str) -> dict[str, str]:
+    """The test process's own environment (broker and cache of the tests), on the test database;
+    `extra` overrides it (`TEST_CELERY_BROKER_URL` for a private broker,
+    `TEST_BROKER_VISIBILITY_TIMEOUT` to redeliver a dead worker's task within seconds)."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "mineaction.settings.test",
-        "DATABASE_URL": url,
-        "TEST_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "DATABASE_URL": database_url(),
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
@@ -91,6 +96,17 @@ def kill(worker: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
+
+
+def stop(worker: subprocess.Popen) -> None:
+    """Stopped as an operator would (SIGTERM: the task in hand is finished), killed if it hangs."""
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
 
 
 def unacked_tasks(client: redis.Redis) -> list[dict]:

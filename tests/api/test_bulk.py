@@ -2,16 +2,14 @@
 (creation or upsert of up to 1000 records), each line with what a single request would have
 answered, each record checked and recorded in its history as if alone."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from core.api.bulk import BATCH_MAX_RECORDS
 from core.bulk import BULK_TRANSITION_MAX_RECORDS
 from incidents.models import Casualty, Incident
 from tests.api.conftest import _client
 from tests.api.helpers import GAO_POINT, MOPTI_POINT, incident_payload
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -380,23 +378,7 @@ def test_batches_and_single_posts_sent_at_once_store_each_record_once(country_ag
         lambda: client.post("/api/v1/incidents/", records[2], format="json"),
         lambda: client.post("/api/v1/incidents/batch/", {"records": records, "upsert": True}, format="json"),
     ]
-    barrier = threading.Barrier(len(senders))
-    answers: list = [None] * len(senders)
-
-    def run(position: int) -> None:
-        try:
-            barrier.wait()
-            answers[position] = senders[position]()
-        except Exception as exc:  # reported by the assertions below
-            answers[position] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(senders))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers = at_once(*senders, timeout=120)
     codes = [getattr(a, "status_code", a) for a in answers]
     assert codes[:2] + codes[3:] == [200, 200, 200], answers
     assert codes[2] in (200, 201), answers

@@ -5,13 +5,13 @@ never a 5xx, never a constraint's name, never a false 409."""
 import threading
 
 import pytest
-from django.db import connection
 
 from education.models import RiskEducationSession
 from hazards.models import HazardArea
 from incidents.models import Casualty, Incident
 from tests.api.conftest import _client
 from tests.api.helpers import MOPTI_POINT, hazard_payload, incident_payload
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,27 +26,9 @@ def reference_data(transactional_db):
     call_command("load_reference_data", verbosity=0)
 
 
-def _at_once(send) -> list:
-    """Runs `send()` in several threads released together; each thread has its own connection."""
-    barrier = threading.Barrier(CLIENTS)
-    answers: list = [None] * CLIENTS
-
-    def run(position: int) -> None:
-        try:
-            barrier.wait()
-            answers[position] = send()
-        # Reported by the assertions below, whatever went wrong in the thread.
-        except Exception as exc:
-            answers[position] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
+def _all_at_once(send) -> list:
+    """`send()` by CLIENTS clients at the same instant."""
+    return at_once(*[send] * CLIENTS)
 
 
 def _summary(answers) -> list:
@@ -57,7 +39,7 @@ def test_identical_posts_at_once_create_one_record(alice):
     client = _client(alice)
     payload = incident_payload(external_id="HI-INC-RETRY-1")
     payload["casualties"] = [{"outcome": "injured", "sex": "female", "age": 12}]
-    answers = _at_once(lambda: client.post("/api/v1/incidents/", payload, format="json"))
+    answers = _all_at_once(lambda: client.post("/api/v1/incidents/", payload, format="json"))
 
     assert _summary(answers) == [200] * (CLIENTS - 1) + [201]
     assert {a.json()["id"] for a in answers} == {Incident.objects.get(external_id="HI-INC-RETRY-1").pk}
@@ -72,7 +54,7 @@ def test_identical_upserts_at_once_create_one_record_and_update_it(alice):
     url = "/api/v1/risk-education-sessions/external/HI-RE-RETRY-1/"
     session = {"session_date": "2024-03-10", "location": MOPTI_POINT, "method": "direct", "target_group": "school",
                "girls": 20, "boys": 25}  # fmt: skip
-    answers = _at_once(lambda: client.put(url, session, format="json"))
+    answers = _all_at_once(lambda: client.put(url, session, format="json"))
 
     assert _summary(answers) == [200] * (CLIENTS - 1) + [201]
     record = RiskEducationSession.objects.get(external_id="HI-RE-RETRY-1")
@@ -92,7 +74,7 @@ def test_posts_of_two_partners_with_the_same_identifier_at_once_stay_apart(alice
             mine = next(turn) % 2
         return (alice_client if mine else charlie_client).post("/api/v1/hazard-areas/", payload, format="json")
 
-    answers = _at_once(send)
+    answers = _all_at_once(send)
     assert _summary(answers) == [200] * (CLIENTS - 2) + [201, 201]
     assert sorted(
         HazardArea.objects.filter(external_id="SHARED-RETRY").values_list("organisation__acronym", flat=True)

@@ -6,14 +6,10 @@ import importlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
@@ -22,6 +18,7 @@ from core.db import side_connection
 from core.models import OutboxMessage
 from mineaction.celery import app as celery_app
 from tests.faults.redis_fixtures import private_redis  # noqa: F401
+from tests.workers import start_worker, stop, worker_environment
 
 QUEUE = celery_app.conf.task_default_queue
 
@@ -193,45 +190,6 @@ def test_beat_runs_the_relay_every_minute():
     assert outbox_relay.name == "core.outbox_relay"
 
 
-def _worker_environment(broker_url: str) -> dict[str, str]:
-    database = connection.settings_dict
-    url = (
-        f"postgis://{quote(database['USER'], safe='')}:{quote(database['PASSWORD'] or '', safe='')}"
-        f"@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{quote(database['NAME'], safe='')}"
-    )
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mineaction.settings.test",
-        "DATABASE_URL": url,
-        "TEST_CELERY_BROKER_URL": broker_url,
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def start_worker(name: str, log, environment: dict[str, str]) -> subprocess.Popen:
-    """A real `celery worker` process (solo pool) on the given broker and the test database."""
-    command = [
-        sys.executable, "-m", "celery", "-A", "mineaction", "worker", "--pool=solo", "--concurrency=1",
-        "-Q", QUEUE, "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--loglevel=INFO",
-    ]  # fmt: skip
-    with open(log, "wb") as out:
-        return subprocess.Popen(  # noqa: S603
-            command, cwd=django_settings.BASE_DIR, env=environment, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-
-
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_starting_worker_sends_the_pending_rows_and_runs_them(broker, tmp_path):
@@ -241,7 +199,7 @@ def test_a_starting_worker_sends_the_pending_rows_and_runs_them(broker, tmp_path
     broker.start()
 
     log = tmp_path / "worker.log"
-    worker = start_worker("outbox", log, _worker_environment(broker.url(0)))
+    worker = start_worker("outbox", log, worker_environment(TEST_CELERY_BROKER_URL=broker.url(0)))
     try:
         deadline = time.monotonic() + 90
         while "core.database_status[" not in log.read_text() or " succeeded in " not in log.read_text():
@@ -249,7 +207,7 @@ def test_a_starting_worker_sends_the_pending_rows_and_runs_them(broker, tmp_path
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
     finally:
-        stop_worker(worker)
+        stop(worker)
     assert OutboxMessage.objects.get(pk=message.pk).sent_at is not None
     assert log.read_text().count("core.database_status[") == 2  # received, succeeded
 

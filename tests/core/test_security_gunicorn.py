@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+
+from tests.workers import database_url
 
 ROOT = Path(django_settings.BASE_DIR)
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -38,7 +39,6 @@ def server(django_user_model, settings):
     # Hashed as production checks it (the test settings hash with MD5, which production refuses).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     django_user_model.objects.create_user("awa.officer", password=PASSWORD)
-    db = connection.settings_dict
     port = _free_port()
     env = {
         "PATH": os.environ["PATH"],
@@ -46,7 +46,7 @@ def server(django_user_model, settings):
         "DJANGO_READ_DOT_ENV_FILE": "False",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "CACHE_URL": settings.CACHES["default"]["LOCATION"],
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "WEB_WORKERS": "1",

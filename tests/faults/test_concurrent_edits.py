@@ -3,12 +3,10 @@ PostgreSQL: one wins, the other is refused as having read a version that changed
 API, 409 on the pages and in the admin), and nothing of the winner's change is lost. Through the
 API, the record pages and the admin; each race run several times."""
 
-import threading
 from functools import partial
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 
 from accounts import roles
@@ -18,6 +16,7 @@ from incidents.models import Incident, IncidentEvent
 from incidents.services import incident_create
 from reference.models import Organisation
 from tests.api.conftest import _client
+from tests.concurrency import at_once
 from tests.geo import GAO, point
 from tests.people import member
 from tests.workflow.test_permission_matrix_admin import _form_data
@@ -62,28 +61,6 @@ def _submitted_incident(alice) -> Incident:
     return record_transition(record=incident, user=alice, action="submit")
 
 
-def _at_once(*sends) -> list:
-    """Each `send()` in its own thread (its own connection), released together by a barrier."""
-    barrier = threading.Barrier(len(sends))
-    answers: list = [None] * len(sends)
-
-    def run(position: int) -> None:
-        try:
-            barrier.wait()
-            answers[position] = sends[position]()
-        except Exception as exc:
-            answers[position] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(sends))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
-
-
 def _statuses(answers) -> list:
     return [getattr(answer, "status_code", repr(answer)) for answer in answers]
 
@@ -111,7 +88,7 @@ def test_two_patches_with_the_same_if_match(awa, binta, alice):
         incident.refresh_from_db()
         version, updates = incident.version, _updates(incident)
         texts = {name: f"Seen by {name}, round {round_}" for name in clients}
-        answers = _at_once(*[
+        answers = at_once(*[
             partial(clients[name].patch, url, {"description": texts[name]}, format="json",
                     HTTP_IF_MATCH=f'"{version}"')
             for name in clients
@@ -132,7 +109,7 @@ def test_two_approvals_of_the_same_version(awa, binta, alice):
         incident = _submitted_incident(alice)
         version, updates = incident.version, _updates(incident)
         url = f"/api/v1/incidents/{incident.pk}/approve/"
-        answers = _at_once(*[partial(c.post, url, {"version": version}, format="json") for c in clients.values()])
+        answers = at_once(*[partial(c.post, url, {"version": version}, format="json") for c in clients.values()])
 
         assert sorted(_statuses(answers)) == [200, 412]
         winner = next(name for name, answer in zip(clients, answers, strict=True) if answer.status_code == 200)
@@ -150,7 +127,7 @@ def test_an_approval_and_an_edit_of_the_same_version(awa, binta, alice):
         incident = _submitted_incident(alice)
         version, updates = incident.version, _updates(incident)
         text = f"Corrected before approval, round {round_}"
-        answers = _at_once(
+        answers = at_once(
             partial(editor.patch, f"/api/v1/incidents/{incident.pk}/", {"description": text}, format="json",
                     HTTP_IF_MATCH=f'"{version}"'),
             partial(approver.post, f"/api/v1/incidents/{incident.pk}/approve/", {"version": version}, format="json"),
@@ -210,7 +187,7 @@ def test_two_edit_pages_opened_on_the_same_version(awa, binta, alice):
         version, updates = incident.version, _updates(incident)
         texts = {name: f"Seen by {name} on the page, round {round_}" for name in clients}
         forms = {name: _edit_data(client, incident, texts[name]) for name, client in clients.items()}
-        answers = _at_once(*[partial(clients[name].post, url, forms[name]) for name in clients])
+        answers = at_once(*[partial(clients[name].post, url, forms[name]) for name in clients])
 
         assert sorted(_statuses(answers)) == [302, 409]
         winner, loser = sorted(zip(clients, answers, strict=True), key=lambda pair: pair[1].status_code)
@@ -250,7 +227,7 @@ def test_two_approvals_from_the_page_of_the_same_version(awa, binta, alice):
         incident = _submitted_incident(alice)
         version, updates = incident.version, _updates(incident)
         url = f"/incidents/{incident.pk}/transition/"
-        answers = _at_once(*[partial(c.post, url, {"action": "approve", "version": str(version)})
+        answers = at_once(*[partial(c.post, url, {"action": "approve", "version": str(version)})
                              for c in clients.values()])  # fmt: skip
 
         # A button, not a form to show again: both go back to the record's page, each with its message.
@@ -270,7 +247,7 @@ def test_an_approval_and_an_edit_from_the_pages(awa, binta, alice):
         version, updates = incident.version, _updates(incident)
         text = f"Corrected on the page, round {round_}"
         form = _edit_data(editor, incident, text)
-        answers = _at_once(
+        answers = at_once(
             partial(editor.post, f"/incidents/{incident.pk}/edit/", form),
             partial(approver.post, f"/incidents/{incident.pk}/transition/", {"action": "approve",
                                                                             "version": str(version)}),
@@ -312,7 +289,7 @@ def test_two_admin_change_pages_opened_on_the_same_version(awa, binta, alice):
         version, updates = incident.version, _updates(incident)
         texts = {name: f"Seen by {name} in the admin, round {round_}" for name in clients}
         forms = {name: _admin_form(client, incident, texts[name]) for name, client in clients.items()}
-        answers = _at_once(*[partial(clients[name].post, url, forms[name]) for name in clients])
+        answers = at_once(*[partial(clients[name].post, url, forms[name]) for name in clients])
 
         assert sorted(_statuses(answers)) == [302, 409]
         winner, loser = sorted(zip(clients, answers, strict=True), key=lambda pair: pair[1].status_code)

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from field.models import RecordImport
 from incidents.models import Casualty, Incident
 from mineaction.celery import app as celery_app
-from tests.workers import Deadline, kill, start_worker, unacked_tasks, worker_environment
+from tests.workers import VISIBILITY_TIMEOUT, Deadline, kill, start_worker, unacked_tasks, worker_environment
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
@@ -70,7 +70,9 @@ def test_an_import_whose_worker_is_killed_while_writing_is_written_once_by_the_n
     client.force_authenticate(member(django_user_model, "import.hi", partner, roles.PARTNER_DATA_MANAGER))
     logs = [tmp_path / "worker-killed.log", tmp_path / "worker-next.log"]
     deadline = Deadline(TIME_LIMIT, logs)
-    environment = worker_environment(IMPORT_ROOT=str(settings.IMPORT_ROOT))
+    environment = worker_environment(
+        IMPORT_ROOT=str(settings.IMPORT_ROOT), TEST_BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)
+    )
     workers = []
     try:
         workers.append(start_worker("killed", logs[0], environment))

@@ -24,11 +24,11 @@ from field.models import FieldSubmission, RecordImport
 from field.xlsforms import form_build
 from incidents.models import Incident
 from reports.models import Export, SummaryState
-from tests.core.test_outbox import _worker_environment, start_worker, stop_worker
 from tests.faults.redis_fixtures import private_redis  # noqa: F401
 from tests.field.odk_helpers import basic, new_instance_id, post_submission, submission_parts
 from tests.field.test_odk_collect import _accident
 from tests.geo import MOPTI
+from tests.workers import start_worker, stop, worker_environment
 
 pytestmark = [pytest.mark.faults, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -215,7 +215,7 @@ def test_with_redis_killed_every_request_succeeds_and_the_queued_work_runs_once_
     assert capsys.readouterr().out == "0 sent, 0 pending\n"
 
     log = tmp_path / "worker.log"
-    environment = _worker_environment(redis_server.url(0))
+    environment = worker_environment(TEST_CELERY_BROKER_URL=redis_server.url(0))
     environment.update(
         TEST_CACHE_URL=redis_server.url(1),
         EXPORT_ROOT=str(settings.EXPORT_ROOT),
@@ -229,7 +229,7 @@ def test_with_redis_killed_every_request_succeeds_and_the_queued_work_runs_once_
         _wait("the import checked", lambda: RecordImport.objects.get(pk=import_id).status != "checking", log)
         _wait("every task run", lambda: log.read_text().count(" succeeded in ") == len(pending), log)
     finally:
-        stop_worker(worker)
+        stop(worker)
     text = log.read_text()
 
     export = Export.objects.get(pk=export_id)

@@ -24,7 +24,7 @@ from incidents.models import Casualty, Incident, Sex
 from mineaction.celery import app as celery_app
 from reports.models import Export
 from tests.api.helpers import approve, incident_payload
-from tests.workers import Deadline, kill, start_worker, unacked_tasks, worker_environment
+from tests.workers import VISIBILITY_TIMEOUT, Deadline, kill, start_worker, unacked_tasks, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
 
@@ -123,7 +123,9 @@ def test_an_export_whose_worker_is_killed_is_written_again_by_the_next_worker_an
     alice = people["alice"]
     logs = [tmp_path / "worker-killed.log", tmp_path / "worker-next.log"]
     deadline = Deadline(TIME_LIMIT, logs)
-    environment = worker_environment(EXPORT_ROOT=str(export_root))
+    environment = worker_environment(
+        EXPORT_ROOT=str(export_root), TEST_BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)
+    )
     queue = celery_app.conf.task_default_queue
     workers: list[subprocess.Popen] = []
     try:

@@ -13,12 +13,10 @@ one type of each kind. Expectations are `allowed()` of tests/workflow/test_permi
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import Profile
 from education.models import RiskEducationSession
 from field.models import FieldSubmission, RecordImport
 from field.xlsforms import form_build
@@ -26,11 +24,11 @@ from hazards.models import HazardArea
 from incidents.models import Incident
 from tests.field.odk_helpers import basic, instance, new_instance_id, point, post_submission, submission_parts
 from tests.geo import MOPTI, square
+from tests.people import member
 from tests.workflow.test_permission_matrix import ALL, AUTHORITY_ROLES, allowed
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "pw-matrix-1"
 FILES = {
     "incidents": (
         "incidents.csv",
@@ -62,9 +60,7 @@ def storage(settings, tmp_path):
 @pytest.fixture(params=sorted(ALL))
 def role_user(request, django_user_model, authority, partner_a):
     role = request.param
-    user = django_user_model.objects.create_user(f"imp-{role}", password=PASSWORD)
-    Profile.objects.create(user=user, organisation=authority if role in AUTHORITY_ROLES else partner_a)
-    user.groups.add(Group.objects.get(name=role))
+    user = member(django_user_model, f"imp-{role}", authority if role in AUTHORITY_ROLES else partner_a, role)
     return role, user
 
 
@@ -127,7 +123,8 @@ def _session(instance_id: str) -> bytes:
 
 def test_a_submission_from_odk_collect(role_user):
     role, user = role_user
-    credentials = basic(user.username, PASSWORD)
+    # The password tests.people.member gives.
+    credentials = basic(user.username, f"pw-{user.username}-42")
     instance_id = new_instance_id()
     response = post_submission(Client(), credentials, submission_parts(_session(instance_id)))
     made = RiskEducationSession.all_objects.filter(external_id=instance_id)
@@ -149,10 +146,7 @@ def test_a_submission_from_odk_collect(role_user):
 def partner_manager(django_user_model, partner_a):
     from accounts import roles
 
-    user = django_user_model.objects.create_user("imp-alice", password=PASSWORD)
-    Profile.objects.create(user=user, organisation=partner_a)
-    user.groups.add(Group.objects.get(name=roles.PARTNER_DATA_MANAGER))
-    return user
+    return member(django_user_model, "imp-alice", partner_a, roles.PARTNER_DATA_MANAGER)
 
 
 def test_a_partner_cannot_import_into_another_organisation_through_the_api(partner_manager, partner_b):

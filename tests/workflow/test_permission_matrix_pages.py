@@ -15,7 +15,6 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.gis.geos import GEOSGeometry
 from django.contrib.messages import get_messages
 from django.forms import CheckboxInput, NullBooleanSelect
@@ -23,12 +22,12 @@ from django.test import Client
 from django.urls import resolve
 from pghistory.models import Events
 
-from accounts.models import Profile
 from core import registry
 from core.forms import LatLonField
 from core.models import RecordStatus
 from incidents.forms import CASUALTY_PREFIX, CasualtyFormSet
 from incidents.models import Casualty
+from tests.people import member
 from tests.workflow import test_permission_matrix as api_matrix
 from tests.workflow.test_permission_matrix import (
     ALL,
@@ -68,9 +67,7 @@ CHANGES = {
 @pytest.fixture(params=sorted(ALL))
 def role_client(request, django_user_model, authority, partner_a):
     role = request.param
-    user = django_user_model.objects.create_user(f"page-{role}", password="pw-matrix-1")
-    Profile.objects.create(user=user, organisation=authority if role in AUTHORITY_ROLES else partner_a)
-    user.groups.add(Group.objects.get(name=role))
+    user = member(django_user_model, f"page-{role}", authority if role in AUTHORITY_ROLES else partner_a, role)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return role, client
@@ -376,9 +373,7 @@ def test_read_identity(role_client, reporter, partner_a):
 
 def test_the_workflow_buttons_carry_the_version_read(reporter, partner_a, django_user_model, authority):
     """An approval from a page is of the version the page showed (as the API's If-Match)."""
-    user = django_user_model.objects.create_user("page-verifier", password="pw-matrix-1")
-    Profile.objects.create(user=user, organisation=authority)
-    user.groups.add(Group.objects.get(name="information_management_officer"))
+    user = member(django_user_model, "page-verifier", authority, "information_management_officer")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     record = _make("incidents", reporter, partner_a, RecordStatus.SUBMITTED)

@@ -15,11 +15,9 @@ import math
 
 import mapbox_vector_tile
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import Profile
 from core import registry
 from core.models import RecordStatus
 from core.policy import SYSTEM
@@ -28,6 +26,7 @@ from hazards.models import LandReleaseActivity
 from reports.models import Export
 from reports.services import export_write
 from tests.geo import GAO, MOPTI, point
+from tests.people import member
 from tests.workflow import test_permission_matrix as api_matrix
 from tests.workflow.test_permission_matrix import ALL, AUTHORITY_ROLES, DM, TYPES, VIEWER, _make
 
@@ -82,9 +81,7 @@ def reader(request, django_user_model, authority, partner_a, partner_b):
     name = request.param
     role = DM if name == PARTNER_B else name
     organisation = authority if role in AUTHORITY_ROLES else partner_b if name == PARTNER_B else partner_a
-    user = django_user_model.objects.create_user(f"reader-{name}", password="pw-matrix-1")
-    Profile.objects.create(user=user, organisation=organisation)
-    user.groups.add(Group.objects.get(name=role))
+    user = member(django_user_model, f"reader-{name}", organisation, role)
     return name, user
 
 
