@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db import DATABASE_UNAVAILABLE
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,13 @@ def _send_now(message_id: int) -> None:
                 return
             with broker_connection() as broker:
                 _send(broker, [message])
-    except Exception:
-        logger.warning("Outbox message %s not sent: the relay sends it later.", message_id, exc_info=True)
+    except Exception as exc:
+        # A database lost meanwhile (a restart) needs no traceback: the row waits for the relay.
+        logger.warning(
+            "Outbox message %s not sent: the relay sends it later.",
+            message_id,
+            exc_info=not isinstance(exc, DATABASE_UNAVAILABLE),
+        )
 
 
 def _send(broker, messages: list[OutboxMessage]) -> int:
